@@ -1,0 +1,4 @@
+#ifndef SWIFTLET_CSECCOMP_SHIM_H
+#define SWIFTLET_CSECCOMP_SHIM_H
+#include <seccomp.h>
+#endif

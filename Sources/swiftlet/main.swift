@@ -1,0 +1,3 @@
+import ArgumentParser
+struct Swiftlet: ParsableCommand {}
+Swiftlet.main()
