@@ -9,7 +9,7 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
-        .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.0"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.6.0"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.0.0"),
     ],
@@ -17,6 +17,9 @@ let package = Package(
         // C module maps for system libraries (Debian's -dev packages).
         .systemLibrary(name: "CSystemd", pkgConfig: "libsystemd", providers: [.apt(["libsystemd-dev"])]),
         .systemLibrary(name: "CSeccomp", pkgConfig: "libseccomp", providers: [.apt(["libseccomp-dev"])]),
+
+        // The git commit and toolchain recorded by `make build` for `swiftlet version`.
+        .target(name: "CBuildInfo"),
 
         .target(
             name: "SwiftletAPI",
@@ -42,6 +45,7 @@ let package = Package(
         .executableTarget(
             name: "swiftlet",
             dependencies: [
+                "CBuildInfo",
                 "SwiftletAPI",
                 "SwiftletAgent",
                 "SwiftletSystemd",
@@ -57,6 +61,10 @@ let package = Package(
             dependencies: ["SwiftletSystemd", .product(name: "Logging", package: "swift-log")]
         ),
         .testTarget(name: "SwiftletAgentTests", dependencies: ["SwiftletAgent", "SwiftletAPI"]),
+        // Proves the libseccomp module map links; the runtime builds on it.
+        .testTarget(name: "CSeccompTests", dependencies: ["CSeccomp"]),
+        // Runs the built `swiftlet` binary as a user would (make builds it before the tests).
+        .testTarget(name: "SwiftletE2ETests"),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -1,0 +1,92 @@
+import Foundation
+import Logging
+import ServiceLifecycle
+import SwiftletSystemd
+
+/// The node agent: composes its long-running services in a `ServiceGroup` that turns SIGTERM
+/// and SIGINT into a graceful shutdown, and speaks systemd's notify protocol.
+///
+/// Today it runs in standalone mode only: it watches `staticPodPath` and validates what it
+/// finds. Running pods arrives with the runtime, images and pods layers.
+public struct Agent: Sendable {
+    /// The merged configuration: kubelet defaults, the file, the flags.
+    public let loaded: LoadedConfig
+    /// This node's name (`--hostname-override`, or the host name).
+    public let nodeName: String
+    private let notifier: SystemdNotifier
+    private let logger: Logger
+
+    /// - Parameters:
+    ///   - notifier: systemd's notify socket; sends nothing when NOTIFY_SOCKET is unset.
+    public init(config loaded: LoadedConfig, nodeName: String, notifier: SystemdNotifier = SystemdNotifier(), logger: Logger) {
+        self.loaded = loaded
+        self.nodeName = nodeName
+        self.notifier = notifier
+        var logger = logger
+        logger[metadataKey: "node"] = "\(nodeName)"
+        self.logger = logger
+    }
+
+    /// Runs until SIGTERM or SIGINT, then shuts down gracefully.
+    /// - Throws: `AgentError` when a directory it needs cannot be created or the static pod
+    ///   directory cannot be read at start.
+    public func run() async throws {
+        for dir in [loaded.agent.rootDir, loaded.agent.runDir] {
+            do {
+                try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true,
+                                                        attributes: [.posixPermissions: 0o700])
+            } catch {
+                throw AgentError.filesystem("\(dir): cannot create directory: \(error.localizedDescription)")
+            }
+        }
+        logger.info("starting agent", metadata: [
+            "version": "\(SwiftletVersion.version)",
+            "rootDir": "\(loaded.agent.rootDir)",
+            "staticPodPath": "\(loaded.kubelet.staticPodPath)",
+        ])
+        let podSource = StaticPodDirectoryService(
+            directory: loaded.kubelet.staticPodPath,
+            period: loaded.kubelet.fileCheckFrequency.duration,
+            logger: logger
+        ) { [notifier, logger] summary in
+            // The first complete scan of the sources is when the agent is serving.
+            Self.send(logger) { try notifier.status(summary) }
+            Self.send(logger) { try notifier.ready() }
+            logger.info("agent ready", metadata: ["status": "\(summary)"])
+        } onChange: { [notifier, logger] summary in
+            Self.send(logger) { try notifier.status(summary) }
+        }
+        let systemd = SystemdLifecycleService(notifier: notifier, logger: logger)
+        // Services shut down in reverse order: systemd hears STOPPING=1 first.
+        let group = ServiceGroup(configuration: .init(
+            services: [.init(service: podSource), .init(service: systemd)],
+            gracefulShutdownSignals: [.sigterm, .sigint],
+            logger: logger
+        ))
+        try await group.run()
+        logger.info("agent stopped")
+    }
+
+    static func send(_ logger: Logger, _ body: () throws -> Void) {
+        do { try body() } catch { logger.warning("sd_notify failed", metadata: ["error": "\(error)"]) }
+    }
+}
+
+/// Pings systemd's watchdog while running and says STOPPING=1 when shutdown begins.
+struct SystemdLifecycleService: Service {
+    let notifier: SystemdNotifier
+    let logger: Logger
+
+    func run() async throws {
+        if let interval = notifier.watchdogInterval {
+            logger.debug("systemd watchdog enabled", metadata: ["interval": "\(interval)"])
+            await cancelWhenGracefulShutdown {
+                await runWatchdog(notifier: notifier, interval: interval, logger: logger)
+            }
+        } else {
+            try await gracefulShutdown()
+        }
+        logger.info("stopping agent")
+        Agent.send(logger) { try notifier.stopping() }
+    }
+}

@@ -1,3 +1,0 @@
-import ArgumentParser
-struct Swiftlet: ParsableCommand {}
-Swiftlet.main()
