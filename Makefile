@@ -8,9 +8,12 @@ BIN := .build/$(CONFIG)/swiftlet
 SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
 
 # Debian packages the build and the tests need (checked one by one, installed only when missing).
-DEB_PACKAGES := libsystemd-dev libseccomp-dev pkg-config systemd util-linux
+#   libsystemd-dev, libseccomp-dev, pkg-config: build; systemd: journald and systemd-analyze for tests;
+#   busybox-static: test root filesystems; runc, crun: spec fixtures and the runtime benchmark peers;
+#   python3: benchmark drivers; iproute2: network namespaces in tests.
+DEB_PACKAGES := libsystemd-dev libseccomp-dev pkg-config systemd util-linux busybox-static runc crun python3 iproute2
 
-.PHONY: all deps build build-tests test run install bench clean buildinfo
+.PHONY: all deps build build-tests test test-unit run install bench bench-runtime bench-startup clean buildinfo
 
 all: build
 
@@ -40,8 +43,14 @@ build: deps buildinfo
 build-tests: build
 	$(SWIFT) build -c $(CONFIG) --build-tests
 
-test: build-tests
+# Every test: the suite on this host (cgroup v1 here), then the cgroup tests again in a
+# throwaway cgroup-v2 guest with systemd as PID 1 (scripts/cgroup2-vm).
+test: test-unit test-cgroup2
+
+test-unit: build-tests
 	$(SWIFT) test -c $(CONFIG) --skip-build --disable-xctest --parallel
+
+include scripts/cgroup2-vm/cgroup2.mk
 
 # Starts the agent in standalone mode on config/ (static pods from config/manifests), logging
 # logfmt to the terminal. Ctrl-C stops it gracefully.
@@ -51,14 +60,22 @@ run: build
 
 install: build
 	$(SUDO) install -D -m 0755 $(BIN) /usr/local/bin/swiftlet
+	$(SUDO) install -D -m 0755 .build/$(CONFIG)/swiftlet-monitor /usr/local/bin/swiftlet-monitor
 	$(SUDO) install -D -m 0644 systemd/swiftlet.service /etc/systemd/system/swiftlet.service
 	$(SUDO) install -d -m 0755 /etc/swiftlet/manifests
 	@if [ ! -e /etc/swiftlet/config.yaml ]; then \
 	  sed 's#^staticPodPath:.*#staticPodPath: /etc/swiftlet/manifests#' config/swiftlet.yaml | $(SUDO) install -m 0644 /dev/stdin /etc/swiftlet/config.yaml; fi
 
-bench:
+# Benchmarks (release build): agent start-up, and the runtime against runc and crun.
+bench: bench-startup bench-runtime
+
+bench-startup:
 	$(MAKE) CONFIG=release build
 	bench/startup.sh .build/release/swiftlet
+
+bench-runtime:
+	$(MAKE) CONFIG=release build
+	python3 bench/runtime.py .build/release/swiftlet 100
 
 clean:
 	rm -rf .build Sources/CBuildInfo/generated.h

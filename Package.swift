@@ -1,11 +1,21 @@
 // swift-tools-version:6.0
 import PackageDescription
 
+/// The monitor and the container init stay free of Foundation and of the Concurrency and
+/// StringProcessing modules: they start per container and must cost well under 1 MiB.
+let glibcOnlySwiftSettings: [SwiftSetting] = [
+    .unsafeFlags([
+        "-Xfrontend", "-disable-implicit-concurrency-module-import",
+        "-Xfrontend", "-disable-implicit-string-processing-module-import",
+    ])
+]
+
 let package = Package(
     name: "swiftlet",
     platforms: [.macOS(.v14)],
     products: [
         .executable(name: "swiftlet", targets: ["swiftlet"]),
+        .executable(name: "swiftlet-monitor", targets: ["swiftlet-monitor"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -24,6 +34,20 @@ let package = Package(
         .target(
             name: "SwiftletAPI",
             dependencies: [.product(name: "Yams", package: "Yams")]
+        ),
+        // Thin syscall wrappers Swift cannot call directly (clone, setns, pivot_root, seccomp, ...).
+        .target(name: "CRuntimeShim"),
+        // Container init and monitor: Glibc only.
+        .target(name: "SwiftletRuntimeInit", dependencies: ["CRuntimeShim"], swiftSettings: glibcOnlySwiftSettings),
+        .executableTarget(name: "swiftlet-monitor", dependencies: ["SwiftletRuntimeInit"], swiftSettings: glibcOnlySwiftSettings),
+        .target(
+            name: "SwiftletRuntime",
+            dependencies: [
+                "CSeccomp",
+                "CRuntimeShim",
+                "SwiftletRuntimeInit",
+                .product(name: "Logging", package: "swift-log"),
+            ]
         ),
         .target(
             name: "SwiftletSystemd",
@@ -48,6 +72,7 @@ let package = Package(
                 "CBuildInfo",
                 "SwiftletAPI",
                 "SwiftletAgent",
+                "SwiftletRuntime",
                 "SwiftletSystemd",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
@@ -60,6 +85,11 @@ let package = Package(
             name: "SwiftletSystemdTests",
             dependencies: ["SwiftletSystemd", .product(name: "Logging", package: "swift-log")]
         ),
+        .testTarget(
+            name: "SwiftletRuntimeTests",
+            dependencies: ["SwiftletRuntime", "SwiftletRuntimeInit", .product(name: "Logging", package: "swift-log")]
+        ),
+        .testTarget(name: "SwiftletRuntimeInitTests", dependencies: ["SwiftletRuntimeInit", "CRuntimeShim"]),
         .testTarget(name: "SwiftletAgentTests", dependencies: ["SwiftletAgent", "SwiftletAPI"]),
         // Proves the libseccomp module map links; the runtime builds on it.
         .testTarget(name: "CSeccompTests", dependencies: ["CSeccomp"]),

@@ -1,0 +1,114 @@
+// Thin wrappers over Linux system calls that Swift cannot call directly
+// (variadic syscall(2), kernel structs, macros). No logic lives here: every
+// function returns what the kernel returned, with errno set on failure.
+#ifndef SWIFTLET_RUNTIME_SHIM_H
+#define SWIFTLET_RUNTIME_SHIM_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+#include <signal.h>
+
+// Namespace clone flags (linux/sched.h), exported as plain integers.
+#define SHIM_CLONE_NEWNS     0x00020000UL
+#define SHIM_CLONE_NEWCGROUP 0x02000000UL
+#define SHIM_CLONE_NEWUTS    0x04000000UL
+#define SHIM_CLONE_NEWIPC    0x08000000UL
+#define SHIM_CLONE_NEWUSER   0x10000000UL
+#define SHIM_CLONE_NEWPID    0x20000000UL
+#define SHIM_CLONE_NEWNET    0x40000000UL
+#define SHIM_CLONE_NEWTIME   0x00000080UL
+#define SHIM_CLONE_PARENT    0x00008000UL
+
+/// Raw clone(2) with `flags | SIGCHLD` and a NULL stack: returns like fork()
+/// (0 in the child, the child's pid in the parent, -1 and errno on failure).
+/// The child does not run glibc's fork bookkeeping (its cached TID is stale);
+/// callers that run much libc code in the child should prefer fork()+unshare().
+pid_t shim_clone(unsigned long flags);
+
+/// clone3(2) with CLONE_PIDFD: returns like fork(); in the parent `*pidfd`
+/// receives a pidfd for the child. `cgroup_fd` >= 0 adds CLONE_INTO_CGROUP.
+pid_t shim_clone3_pidfd(uint64_t flags, int *pidfd, int cgroup_fd);
+
+int shim_setns(int fd, int nstype);
+int shim_unshare(int flags);
+int shim_pivot_root(const char *new_root, const char *put_old);
+int shim_mount(const char *source, const char *target, const char *fstype,
+               unsigned long flags, const char *data);
+int shim_umount2(const char *target, int flags);
+
+int shim_set_no_new_privs(void);
+int shim_get_no_new_privs(void);
+int shim_set_pdeathsig(int signal);
+int shim_set_child_subreaper(int on);
+int shim_set_keepcaps(int on);
+int shim_set_dumpable(int on);
+/// PR_CAPBSET_READ: 1 if `cap` is in the bounding set, 0 if not, -1/EINVAL past the last cap.
+int shim_capbset_read(int cap);
+int shim_capbset_drop(int cap);
+int shim_cap_ambient_raise(int cap);
+int shim_cap_ambient_clear_all(void);
+
+/// capset(2) with _LINUX_CAPABILITY_VERSION_3 (two 32-bit words per set), for the calling thread.
+int shim_capset(uint64_t effective, uint64_t permitted, uint64_t inheritable);
+int shim_capget(uint64_t *effective, uint64_t *permitted, uint64_t *inheritable);
+
+/// seccomp(SECCOMP_SET_MODE_FILTER, flags, prog) where `filter` is `length` bytes of
+/// struct sock_filter (8 bytes each). Returns 0, or a listener fd with NEW_LISTENER.
+int shim_seccomp_load_filter(unsigned int flags, const void *filter, size_t length);
+
+/// close_range(2); with `cloexec` set, CLOSE_RANGE_CLOEXEC instead of closing.
+int shim_close_range(unsigned int first, unsigned int last, int cloexec);
+
+/// openat2(2) with the given RESOLVE_* flags.
+int shim_openat2(int dirfd, const char *path, uint64_t flags, uint64_t mode, uint64_t resolve);
+#define SHIM_RESOLVE_NO_XDEV       0x01ULL
+#define SHIM_RESOLVE_NO_MAGICLINKS 0x02ULL
+#define SHIM_RESOLVE_NO_SYMLINKS   0x04ULL
+#define SHIM_RESOLVE_BENEATH       0x08ULL
+#define SHIM_RESOLVE_IN_ROOT       0x10ULL
+
+int shim_pidfd_open(pid_t pid, unsigned int flags);
+int shim_pidfd_send_signal(int pidfd, int sig);
+/// waitid(P_PIDFD, pidfd, ...). Stores the child's exit code/signal and si_code.
+int shim_waitid_pidfd(int pidfd, int options, int *code, int *status);
+
+/// setrlimit(2)/getrlimit(2) with 64-bit values (RLIM_INFINITY is UINT64_MAX).
+int shim_setrlimit(int resource, uint64_t soft, uint64_t hard);
+int shim_getrlimit(int resource, uint64_t *soft, uint64_t *hard);
+
+/// setresuid(2)/setresgid(2) (GNU extensions Swift's Glibc module does not export).
+int shim_setresuid(uid_t ruid, uid_t euid, uid_t suid);
+int shim_setresgid(gid_t rgid, gid_t egid, gid_t sgid);
+
+int shim_sethostname(const char *name, size_t length);
+int shim_setdomainname(const char *name, size_t length);
+int shim_ioctl_tiocsctty(int fd);
+int shim_eventfd(unsigned int initval, int flags);
+/// A new close-on-exec, non-blocking signalfd for `mask`.
+int shim_signalfd(const sigset_t *mask);
+/// Reads one signal from a signalfd: its number, 0 when none is pending, -1 on error.
+int shim_signalfd_read(int fd);
+int shim_pipe2(int fds[2], int flags);
+
+int shim_sigemptyset(sigset_t *set);
+int shim_sigaddset(sigset_t *set, int sig);
+int shim_sigfillset(sigset_t *set);
+
+/// Builds a dev_t from major/minor like makedev(3).
+uint64_t shim_makedev(unsigned int major, unsigned int minor);
+
+/// WIFEXITED/WEXITSTATUS/WIFSIGNALED/WTERMSIG over a wait(2) status.
+int shim_wifexited(int status);
+int shim_wexitstatus(int status);
+int shim_wifsignaled(int status);
+int shim_wtermsig(int status);
+
+/// malloc_trim(3): returns free heap pages to the kernel.
+int shim_malloc_trim(size_t pad);
+
+/// `errno` of the calling thread, and setting it.
+int shim_errno(void);
+void shim_set_errno(int value);
+
+#endif

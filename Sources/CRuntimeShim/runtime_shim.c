@@ -1,0 +1,193 @@
+#define _GNU_SOURCE
+#include "runtime_shim.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <malloc.h>
+#include <sched.h>
+#include <string.h>
+#include <unistd.h>
+#include <linux/capability.h>
+#include <linux/filter.h>
+#include <linux/openat2.h>
+#include <linux/sched.h>
+#include <linux/seccomp.h>
+#include <sys/eventfd.h>
+#include <sys/ioctl.h>
+#include <sys/mount.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/signalfd.h>
+#include <sys/syscall.h>
+#include <sys/sysmacros.h>
+#include <sys/wait.h>
+
+#ifndef CLOSE_RANGE_CLOEXEC
+#define CLOSE_RANGE_CLOEXEC (1U << 2)
+#endif
+#ifndef P_PIDFD
+#define P_PIDFD 3
+#endif
+#ifndef CLONE_PIDFD
+#define CLONE_PIDFD 0x00001000
+#endif
+#ifndef CLONE_INTO_CGROUP
+#define CLONE_INTO_CGROUP 0x200000000ULL
+#endif
+
+pid_t shim_clone(unsigned long flags) {
+    return (pid_t)syscall(SYS_clone, flags | SIGCHLD, NULL, NULL, NULL, NULL);
+}
+
+pid_t shim_clone3_pidfd(uint64_t flags, int *pidfd, int cgroup_fd) {
+    struct clone_args args;
+    memset(&args, 0, sizeof(args));
+    args.flags = flags | CLONE_PIDFD;
+    args.pidfd = (uint64_t)(uintptr_t)pidfd;
+    args.exit_signal = SIGCHLD;
+    if (cgroup_fd >= 0) {
+        args.flags |= CLONE_INTO_CGROUP;
+        args.cgroup = (uint64_t)cgroup_fd;
+    }
+    return (pid_t)syscall(SYS_clone3, &args, sizeof(args));
+}
+
+int shim_setns(int fd, int nstype) { return setns(fd, nstype); }
+int shim_unshare(int flags) { return unshare(flags); }
+int shim_pivot_root(const char *new_root, const char *put_old) {
+    return (int)syscall(SYS_pivot_root, new_root, put_old);
+}
+int shim_mount(const char *source, const char *target, const char *fstype,
+               unsigned long flags, const char *data) {
+    return mount(source, target, fstype, flags, data);
+}
+int shim_umount2(const char *target, int flags) { return umount2(target, flags); }
+
+int shim_set_no_new_privs(void) { return prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0); }
+int shim_get_no_new_privs(void) { return prctl(PR_GET_NO_NEW_PRIVS, 0, 0, 0, 0); }
+int shim_set_pdeathsig(int signal) { return prctl(PR_SET_PDEATHSIG, (unsigned long)signal, 0, 0, 0); }
+int shim_set_child_subreaper(int on) { return prctl(PR_SET_CHILD_SUBREAPER, (unsigned long)on, 0, 0, 0); }
+int shim_set_keepcaps(int on) { return prctl(PR_SET_KEEPCAPS, (unsigned long)on, 0, 0, 0); }
+int shim_set_dumpable(int on) { return prctl(PR_SET_DUMPABLE, (unsigned long)on, 0, 0, 0); }
+int shim_capbset_read(int cap) { return prctl(PR_CAPBSET_READ, (unsigned long)cap, 0, 0, 0); }
+int shim_capbset_drop(int cap) { return prctl(PR_CAPBSET_DROP, (unsigned long)cap, 0, 0, 0); }
+int shim_cap_ambient_raise(int cap) {
+    return prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, (unsigned long)cap, 0, 0);
+}
+int shim_cap_ambient_clear_all(void) {
+    return prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0);
+}
+
+int shim_capset(uint64_t effective, uint64_t permitted, uint64_t inheritable) {
+    struct __user_cap_header_struct header = { _LINUX_CAPABILITY_VERSION_3, 0 };
+    struct __user_cap_data_struct data[2];
+    data[0].effective = (uint32_t)effective;
+    data[1].effective = (uint32_t)(effective >> 32);
+    data[0].permitted = (uint32_t)permitted;
+    data[1].permitted = (uint32_t)(permitted >> 32);
+    data[0].inheritable = (uint32_t)inheritable;
+    data[1].inheritable = (uint32_t)(inheritable >> 32);
+    return (int)syscall(SYS_capset, &header, data);
+}
+
+int shim_capget(uint64_t *effective, uint64_t *permitted, uint64_t *inheritable) {
+    struct __user_cap_header_struct header = { _LINUX_CAPABILITY_VERSION_3, 0 };
+    struct __user_cap_data_struct data[2];
+    memset(data, 0, sizeof(data));
+    int rc = (int)syscall(SYS_capget, &header, data);
+    if (rc == 0) {
+        *effective = (uint64_t)data[0].effective | ((uint64_t)data[1].effective << 32);
+        *permitted = (uint64_t)data[0].permitted | ((uint64_t)data[1].permitted << 32);
+        *inheritable = (uint64_t)data[0].inheritable | ((uint64_t)data[1].inheritable << 32);
+    }
+    return rc;
+}
+
+int shim_seccomp_load_filter(unsigned int flags, const void *filter, size_t length) {
+    if (length == 0 || length % sizeof(struct sock_filter) != 0 ||
+        length / sizeof(struct sock_filter) > 0xffff) {
+        errno = EINVAL;
+        return -1;
+    }
+    struct sock_fprog prog;
+    prog.len = (unsigned short)(length / sizeof(struct sock_filter));
+    prog.filter = (struct sock_filter *)filter;
+    return (int)syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, flags, &prog);
+}
+
+int shim_close_range(unsigned int first, unsigned int last, int cloexec) {
+    return (int)syscall(SYS_close_range, first, last, cloexec ? CLOSE_RANGE_CLOEXEC : 0);
+}
+
+int shim_openat2(int dirfd, const char *path, uint64_t flags, uint64_t mode, uint64_t resolve) {
+    struct open_how how;
+    memset(&how, 0, sizeof(how));
+    how.flags = flags;
+    how.mode = mode;
+    how.resolve = resolve;
+    return (int)syscall(SYS_openat2, dirfd, path, &how, sizeof(how));
+}
+
+int shim_pidfd_open(pid_t pid, unsigned int flags) {
+    return (int)syscall(SYS_pidfd_open, pid, flags);
+}
+int shim_pidfd_send_signal(int pidfd, int sig) {
+    return (int)syscall(SYS_pidfd_send_signal, pidfd, sig, NULL, 0);
+}
+int shim_waitid_pidfd(int pidfd, int options, int *code, int *status) {
+    siginfo_t info;
+    memset(&info, 0, sizeof(info));
+    int rc = (int)syscall(SYS_waitid, P_PIDFD, pidfd, &info, options, NULL);
+    if (rc == 0) {
+        *code = info.si_code;
+        *status = info.si_status;
+    }
+    return rc;
+}
+
+int shim_setrlimit(int resource, uint64_t soft, uint64_t hard) {
+    struct rlimit64 limit = { soft, hard };
+    return setrlimit64((__rlimit_resource_t)resource, &limit);
+}
+int shim_getrlimit(int resource, uint64_t *soft, uint64_t *hard) {
+    struct rlimit64 limit;
+    int rc = getrlimit64((__rlimit_resource_t)resource, &limit);
+    if (rc == 0) {
+        *soft = limit.rlim_cur;
+        *hard = limit.rlim_max;
+    }
+    return rc;
+}
+
+int shim_setresuid(uid_t ruid, uid_t euid, uid_t suid) { return setresuid(ruid, euid, suid); }
+int shim_setresgid(gid_t rgid, gid_t egid, gid_t sgid) { return setresgid(rgid, egid, sgid); }
+
+int shim_sethostname(const char *name, size_t length) { return sethostname(name, length); }
+int shim_setdomainname(const char *name, size_t length) { return setdomainname(name, length); }
+int shim_ioctl_tiocsctty(int fd) { return ioctl(fd, TIOCSCTTY, 0); }
+int shim_eventfd(unsigned int initval, int flags) { return eventfd(initval, flags); }
+int shim_signalfd(const sigset_t *mask) { return signalfd(-1, mask, SFD_CLOEXEC | SFD_NONBLOCK); }
+int shim_signalfd_read(int fd) {
+    struct signalfd_siginfo info;
+    ssize_t n = read(fd, &info, sizeof(info));
+    if (n == (ssize_t)sizeof(info)) return (int)info.ssi_signo;
+    if (n < 0 && errno == EAGAIN) return 0;
+    return -1;
+}
+int shim_pipe2(int fds[2], int flags) { return pipe2(fds, flags); }
+
+int shim_sigemptyset(sigset_t *set) { return sigemptyset(set); }
+int shim_sigaddset(sigset_t *set, int sig) { return sigaddset(set, sig); }
+int shim_sigfillset(sigset_t *set) { return sigfillset(set); }
+
+uint64_t shim_makedev(unsigned int major, unsigned int minor) { return (uint64_t)makedev(major, minor); }
+
+int shim_wifexited(int status) { return WIFEXITED(status); }
+int shim_wexitstatus(int status) { return WEXITSTATUS(status); }
+int shim_wifsignaled(int status) { return WIFSIGNALED(status); }
+int shim_wtermsig(int status) { return WTERMSIG(status); }
+
+int shim_malloc_trim(size_t pad) { return malloc_trim(pad); }
+
+int shim_errno(void) { return errno; }
+void shim_set_errno(int value) { errno = value; }
