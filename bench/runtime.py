@@ -31,19 +31,24 @@ def percentile(samples, p):
     s = sorted(samples)
     return s[min(len(s) - 1, int(round(p * (len(s) - 1))))]
 
-def time_runs(name, argv_for, n, wrapped):
-    samples = []
+def time_once(name, argv, wrapped):
+    if wrapped:
+        argv = ["unshare", "-m", "sh", "-c", WRAP, "sh"] + argv
+    t0 = time.perf_counter()
+    r = subprocess.run(argv, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    dt = (time.perf_counter() - t0) * 1000
+    if r.returncode != 0:
+        raise SystemExit(f"{name}: {' '.join(argv)} failed ({r.returncode}): {r.stderr.decode()[-400:]}")
+    return dt
+
+def time_all(configs, runtimes, n):
+    """Round-robin over the configurations so that machine noise hits all of them alike."""
+    results = {c: [] for c in configs}
     for i in range(n):
-        argv = argv_for(f"bench-{name}-{os.getpid()}-{i}")
-        if wrapped:
-            argv = ["unshare", "-m", "sh", "-c", WRAP, "sh"] + argv
-        t0 = time.perf_counter()
-        r = subprocess.run(argv, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-        dt = (time.perf_counter() - t0) * 1000
-        if r.returncode != 0:
-            raise SystemExit(f"{name}: {' '.join(argv)} failed ({r.returncode}): {r.stderr.decode()[-400:]}")
-        samples.append(dt)
-    return samples
+        for (name, wrapped) in configs:
+            cid = f"bench-{name}-{'w' if wrapped else 'p'}-{os.getpid()}-{i}"
+            results[(name, wrapped)].append(time_once(name, runtimes[name](cid), wrapped))
+    return results
 
 def uss_kib(pid):
     total = 0
@@ -65,11 +70,8 @@ def main():
             "runc": lambda id: ["runc", "--root", roots["runc"], "run", "--bundle", bundle, id],
             "crun": lambda id: ["crun", "--root", roots["crun"], "run", "--bundle", bundle, id],
         }
-        results = {}
-        for name in ["swiftlet", "runc"]:
-            results[(name, False)] = time_runs(name, runtimes[name], n, False)
-        for name in ["swiftlet", "runc", "crun"]:
-            results[(name, True)] = time_runs(name, runtimes[name], n, True)
+        configs = [("swiftlet", False), ("runc", False), ("swiftlet", True), ("runc", True), ("crun", True)]
+        results = time_all(configs, runtimes, n)
         print(f"start latency: {n} sequential create+start+wait+delete of /bin/true (busybox bundle)")
         print(f"{'runtime':<10}{'wrapper':<9}{'median ms':>10}{'p95 ms':>9}")
         for (name, wrapped), s in results.items():

@@ -270,7 +270,8 @@ public struct ContainerRuntime: Sendable {
             _ = try? handle.thaw()
         }
         if record.monitorPid > 0 { Self.waitForExit(of: record.monitorPid, timeout: 10) }
-        try? handle.killAll()
+        // Orphans the init left behind (daemons) die with the container.
+        if let left = try? handle.pids(), !left.isEmpty { try? handle.killAll() }
         do {
             try handle.delete()
         } catch {
@@ -382,10 +383,22 @@ public struct ContainerRuntime: Sendable {
         }
     }
 
+    /// RFC 3339 with nanoseconds in UTC, as runc writes `created` (without Foundation's
+    /// formatters, which cost milliseconds to set up on every CLI call).
     static func rfc3339(_ date: Date) -> String {
-        let formatter = ISO8601DateFormatter()
-        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
-        return formatter.string(from: date)
+        var ts = timespec()
+        clock_gettime(CLOCK_REALTIME, &ts)
+        if abs(Double(ts.tv_sec) - date.timeIntervalSince1970) > 1 {
+            ts.tv_sec = Int(date.timeIntervalSince1970)
+            ts.tv_nsec = Int((date.timeIntervalSince1970 - Double(ts.tv_sec)) * 1e9)
+        }
+        var tm = tm()
+        var seconds = time_t(ts.tv_sec)
+        gmtime_r(&seconds, &tm)
+        let nanos = String(ts.tv_nsec)
+        let padded = String(repeating: "0", count: max(0, 9 - nanos.count)) + nanos
+        func two(_ v: Int32) -> String { v < 10 ? "0\(v)" : "\(v)" }
+        return "\(tm.tm_year + 1900)-\(two(tm.tm_mon + 1))-\(two(tm.tm_mday))T\(two(tm.tm_hour)):\(two(tm.tm_min)):\(two(tm.tm_sec)).\(padded)Z"
     }
 }
 
