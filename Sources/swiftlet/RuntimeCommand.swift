@@ -152,7 +152,7 @@ struct RuntimeCommand: ParsableCommand {
         @Option(name: [.short, .long], help: "A JSON file holding the OCI process to run.")
         var process: String?
         @Argument(help: "The container ID.") var id: String
-        @Argument(parsing: .captureForPassthrough, help: "The command and its arguments (after --).")
+        @Argument(parsing: .postTerminator, help: "The command and its arguments, after --.")
         var command: [String] = []
         func run() throws {
             let code = try global.perform { () throws -> Int32 in

@@ -36,7 +36,9 @@ extension ContainerRuntime {
         guard mkdir(dir, 0o700) == 0 else { throw RuntimeError.system("mkdir(\(dir)): \(errnoText())") }
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let fifo = dir + "/exec.fifo"
-        guard mkfifo(fifo, 0o600) == 0 else { throw RuntimeError.system("mkfifo(\(fifo)): \(errnoText())") }
+        // 0622 like runc's exec.fifo: a user namespace's root (an unmapped host uid) must open it
+        // for writing; chmod again because mkfifo honours the umask.
+        guard mkfifo(fifo, 0o622) == 0, chmod(fifo, 0o622) == 0 else { throw RuntimeError.system("mkfifo(\(fifo)): \(errnoText())") }
 
         let handle = cgroups.open(path: record.cgroupPath)
         let stdio: InitPlan.Stdio

@@ -90,10 +90,12 @@ public struct ContainerRuntime: Sendable {
             let cgroupPath = spec.linux?.cgroupsPath.isEmpty == false ? spec.linux!.cgroupsPath : "\(Self.defaultCgroupParent)/\(id)"
             let handle = try cgroups.create(path: cgroupPath)
             cgroup = handle
-            try handle.apply(CgroupResources(spec.linux?.resources))
+            try handle.apply(CgroupResources(spec.linux?.resources, devices: spec.linux?.devices ?? []))
 
             let fifo = dir + "/exec.fifo"
-            guard mkfifo(fifo, 0o600) == 0 else { throw RuntimeError.system("mkfifo(\(fifo)): \(errnoText())") }
+            // 0622 like runc's exec.fifo: a user namespace's root (an unmapped host uid) must open it
+            // for writing; chmod again because mkfifo honours the umask.
+            guard mkfifo(fifo, 0o622) == 0, chmod(fifo, 0o622) == 0 else { throw RuntimeError.system("mkfifo(\(fifo)): \(errnoText())") }
             let stdio: InitPlan.Stdio
             switch output {
             case .inherit: stdio = .inherit
@@ -174,7 +176,17 @@ public struct ContainerRuntime: Sendable {
         let record = try load(id)
         var annotations = record.annotations
         let status: State.Status
-        let exit = exitRecord(id: id)
+        var exit = exitRecord(id: id)
+        if exit == nil, record.pid > 0, record.monitorPid > 0, Self.initIsGone(record) {
+            // The monitor writes the exit file (durably) just after reaping the init and draining
+            // its output: wait for that moment, so that `stopped` always comes with the exit code.
+            let deadline = Date().addingTimeInterval(2)
+            while exit == nil, Date() < deadline, !FileIO.isDeadOrZombie(record.monitorPid) {
+                usleep(2_000)
+                exit = exitRecord(id: id)
+            }
+            if exit == nil { exit = exitRecord(id: id) }
+        }
         if record.pid == 0 {
             status = .creating
         } else if let exit {
@@ -184,7 +196,7 @@ public struct ContainerRuntime: Sendable {
             annotations[Annotation.startedAt] = "\(exit.startedAt)"
             annotations[Annotation.finishedAt] = "\(exit.finishedAt)"
             if let error = exit.error { annotations[Annotation.error] = error }
-        } else if FileIO.isDeadOrZombie(record.pid) || FileIO.startTime(of: record.pid) != record.pidStartTime {
+        } else if Self.initIsGone(record) {
             status = .stopped
         } else if isFrozen(record) {
             status = .paused
@@ -197,6 +209,11 @@ public struct ContainerRuntime: Sendable {
         return State(ociVersion: record.ociVersion, id: record.id, pid: status == .stopped ? 0 : record.pid,
                      status: status, bundle: record.bundle, rootfs: nil, created: record.created,
                      annotations: annotations, owner: "")
+    }
+
+    /// Whether the container's init has exited (dead, a zombie, or its pid reused).
+    static func initIsGone(_ record: ContainerRecord) -> Bool {
+        FileIO.isDeadOrZombie(record.pid) || FileIO.startTime(of: record.pid) != record.pidStartTime
     }
 
     /// The exit file the monitor wrote, if the container has exited.

@@ -5,7 +5,9 @@ import Foundation
 enum HookRunner {
     /// Runs `hooks` in order.
     /// - Parameter namespacesOf: for createContainer and startContainer hooks, the container's init:
-    ///   the hook runs in its mount, UTS, IPC, network and PID namespaces (through util-linux `nsenter`).
+    ///   the hook runs in its UTS, IPC, network and PID namespaces (through util-linux `nsenter`).
+    ///   It keeps the runtime's mount namespace, because the spec requires the hook's `path` to
+    ///   resolve there; the container's root filesystem is reachable through the bundle.
     /// - Throws: `RuntimeError.hook` naming the phase, the hook and its exit status or stderr.
     static func run(_ hooks: [Spec.Hook], phase: String, state: State, namespacesOf pid: Int32? = nil) throws {
         guard !hooks.isEmpty else { return }
@@ -15,7 +17,7 @@ enum HookRunner {
             var arguments = Array(hook.args.dropFirst())
             if let pid {
                 process.executableURL = URL(fileURLWithPath: "/usr/bin/nsenter")
-                arguments = ["--target", "\(pid)", "--mount", "--uts", "--ipc", "--net", "--pid", "--", hook.path] + arguments
+                arguments = ["--target", "\(pid)", "--uts", "--ipc", "--net", "--pid", "--", hook.path] + arguments
             } else {
                 process.executableURL = URL(fileURLWithPath: hook.path)
             }
