@@ -129,17 +129,81 @@ final class GatedShell {
 enum CgroupTestHost {
     static var isRoot: Bool { getuid() == 0 }
 
+    /// The cgroup root every host suite works under.
+    static let root = "/sys/fs/cgroup"
+
+    /// Set by the cgroup-v2 guest's runner (scripts/cgroup2-vm); there the full-v2 suite must run, never skip.
+    static var inCgroup2VM: Bool { ProcessInfo.processInfo.environment["SWIFTLET_IN_CGROUP2_VM"] == "1" }
+
+    /// The layout `Cgroups.detect()` picks for this host; the host suites run only on the matching one.
+    static var detectedVersion: CgroupVersion { Cgroups.detect().version }
+
     /// The hierarchy roots of this host are cgroup v1 (memory, cpu, cpuacct, … mounted separately).
     static var hasV1Hierarchies: Bool {
-        FileManager.default.fileExists(atPath: "/sys/fs/cgroup/memory/memory.limit_in_bytes")
-            && FileManager.default.fileExists(atPath: "/sys/fs/cgroup/cpu/cpu.cfs_quota_us")
+        detectedVersion == .v1
+            && FileManager.default.fileExists(atPath: root + "/memory/memory.limit_in_bytes")
+            && FileManager.default.fileExists(atPath: root + "/cpu/cpu.cfs_quota_us")
+    }
+
+    /// `/sys/fs/cgroup` is a cgroup2 mount whose root offers memory, cpu and pids (a "pure" v2 host,
+    /// such as the scripts/cgroup2-vm guest).
+    static var hasFullCgroup2: Bool {
+        let mounts = (try? String(contentsOfFile: "/proc/self/mounts", encoding: .utf8)) ?? ""
+        // The last mount on the path is the visible one.
+        var rootType = ""
+        for line in mounts.split(separator: "\n") {
+            let fields: [Substring] = line.split(separator: " ")
+            if fields.count > 2 && fields[1] == root {
+                rootType = String(fields[2])
+            }
+        }
+        return rootType == "cgroup2" && controllers(root).isSuperset(of: ["memory", "cpu", "pids"])
+    }
+
+    /// The controllers listed in `dir/cgroup.controllers` (empty when unreadable).
+    static func controllers(_ dir: String) -> Set<String> {
+        words(dir + "/cgroup.controllers")
+    }
+
+    /// The whitespace-separated words of a cgroup file (empty when unreadable).
+    static func words(_ path: String) -> Set<String> {
+        let text = (try? String(contentsOfFile: path, encoding: .utf8)) ?? ""
+        return Set(text.split(whereSeparator: { $0 == " " || $0 == "\n" }).map(String.init))
+    }
+
+    /// Why the v1 host suite does not run here.
+    static var v1SkipReason: Comment {
+        if !isRoot {
+            return "needs root"
+        }
+        return Comment(
+            rawValue: "needs cgroup v1 hierarchies at /sys/fs/cgroup/{memory,cpu}; Cgroups.detect() found \(detectedVersion.rawValue) here")
     }
 
     /// The hybrid layout's cgroup2 mount, which has freeze/kill but no memory/cpu/pids controllers.
     static let unifiedMount = "/sys/fs/cgroup/unified"
 
     static var hasHybridUnified: Bool {
-        FileManager.default.fileExists(atPath: unifiedMount + "/cgroup.controllers")
+        detectedVersion == .v1 && FileManager.default.fileExists(atPath: unifiedMount + "/cgroup.controllers")
+    }
+
+    /// Why the hybrid-unified suite does not run here.
+    static var hybridSkipReason: Comment {
+        if !isRoot {
+            return "needs root"
+        }
+        return Comment(
+            rawValue: "needs the hybrid layout's cgroup2 mount at \(unifiedMount) on a cgroup v1 host; Cgroups.detect() found \(detectedVersion.rawValue) here")
+    }
+
+    /// Why the full-v2 suite does not run here.
+    static var fullV2SkipReason: Comment {
+        if !isRoot {
+            return "needs root"
+        }
+        return Comment(
+            rawValue: "needs /sys/fs/cgroup to be cgroup2 with memory, cpu and pids (Cgroups.detect() found \(detectedVersion.rawValue) here); "
+                + "`make test-cgroup2` runs this suite in a cgroup-v2 guest")
     }
 
     /// A unique top-level cgroup name for one test.

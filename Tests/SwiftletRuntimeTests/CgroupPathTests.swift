@@ -125,7 +125,7 @@ struct CgroupPathTests {
         #expect(Cgroups.detect(root: emptyV2.root).version == .v1)
     }
 
-    @Test("detect on this host agrees with /proc/self/mounts (this hybrid host: v1)")
+    @Test("detect on this host agrees with /proc/self/mounts (v1 on the hybrid build hosts, v2 in the cgroup2 guest)")
     func detectHost() throws {
         let mounts = try String(contentsOfFile: "/proc/self/mounts", encoding: .utf8)
         let rootIsCgroup2 = mounts.split(separator: "\n").contains { $0.hasPrefix("cgroup2 /sys/fs/cgroup ") }
@@ -137,6 +137,10 @@ struct CgroupPathTests {
             #expect(v1.mounts["cpu"] == "/sys/fs/cgroup/cpu")
             #expect(v1.mounts["cpuacct"] == "/sys/fs/cgroup/cpuacct")
             #expect(v1.mounts["memory"] == "/sys/fs/cgroup/memory")
+        }
+        if CgroupTestHost.hasFullCgroup2 {
+            let v2 = try #require(driver as? CgroupV2Driver)
+            #expect(v2.root == "/sys/fs/cgroup")
         }
     }
 }

@@ -15,7 +15,7 @@ private typealias HugepageLimit = CgroupResources.HugepageLimit
 /// copying cpus/mems into a new ancestor) and removes it, and its processes, even on failure.
 @Suite(
     "cgroup v1 driver on this host",
-    .enabled(if: CgroupTestHost.isRoot && CgroupTestHost.hasV1Hierarchies, "needs root and cgroup v1 hierarchies")
+    .enabled(if: CgroupTestHost.isRoot && CgroupTestHost.hasV1Hierarchies, CgroupTestHost.v1SkipReason)
 )
 struct CgroupV1HostTests {
     /// A fresh cgroup `/<unique>/ctr` and the handle of its parent, both removed by `cleanup`.

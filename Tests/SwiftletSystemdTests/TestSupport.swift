@@ -114,8 +114,10 @@ final class NotifySocket: Sendable {
         return String(decoding: buffer[..<count], as: UTF8.self)
     }
 
-    /// Waits up to `timeout` for the next datagram.
-    func next(timeout: Duration = .seconds(10)) async throws -> String {
+    /// Waits up to `timeout` for the next datagram. The limit is generous because other suites
+    /// run blocking work (containers, processes) on the same two-thread cooperative pool, which
+    /// can delay this task's wake-ups by many seconds on a loaded 2-core machine.
+    func next(timeout: Duration = .seconds(90)) async throws -> String {
         let deadline = ContinuousClock.now + timeout
         while ContinuousClock.now < deadline {
             if let datagram = pending() { return datagram }
@@ -190,7 +192,7 @@ final class ManualClock: Clock, Sendable {
     }
 
     /// Waits until `count` tasks sleep on this clock.
-    func waitForSleepers(_ count: Int, timeout: Duration = .seconds(10)) async throws {
+    func waitForSleepers(_ count: Int, timeout: Duration = .seconds(90)) async throws {
         let deadline = ContinuousClock.now + timeout
         while sleeperCount != count {
             guard ContinuousClock.now < deadline else {

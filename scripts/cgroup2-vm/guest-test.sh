@@ -1,9 +1,11 @@
 #!/bin/bash
 # Runs inside the cgroup-v2 guest (as root, from /mnt/work, via run.sh): checks that the guest is
-# a real cgroup-v2 host and runs the package's swift-testing tests that need one.
+# a real cgroup-v2 host, runs the package's swift-testing tests that need one, then drives the
+# built `swiftlet runtime` end to end (guest-runtime-e2e.sh).
 # Environment (forwarded from the host by run.sh):
 #   SWIFTLET_CGROUP2_FILTER  swift-testing --filter (default: Cgroup, the runtime's cgroup and OOM tests)
-#   SWIFTLET_CGROUP2_CONFIG  build configuration whose test binary to run (default: debug)
+#   SWIFTLET_CGROUP2_CONFIG  build configuration whose binaries to run (default: debug)
+#   SWIFTLET_CGROUP2_E2E     0 skips the runtime scenario (default 1)
 set -euo pipefail
 
 filter=${SWIFTLET_CGROUP2_FILTER:-Cgroup}
@@ -45,4 +47,19 @@ count=$(sed -nE 's/.*Test run with ([0-9]+) tests?.*/\1/p' <<<"$summary")
 if [ "${count:-0}" = 0 ] && { [ "$rc" = 0 ] || [ "$rc" = 69 ]; }; then
 	fail "no test matched --filter '$filter' (exit $rc)"
 fi
-exit "$rc"
+skipped=$(grep -acE '^[^ ]+ Test .*" skipped(: |\.$)' "$TMPDIR/test-output.log" || true)
+echo "guest-test: ${count:-0} tests matched, $skipped skipped (the cgroup v1 host suites skip here by design), exit $rc"
+# The real cgroup-v2 suite must run here, never skip: it is why the guest exists.
+if grep -aE 'Suite "cgroup v2 driver on a cgroup-v2 host[^"]*" skipped' "$TMPDIR/test-output.log"; then
+	fail "the cgroup v2 host suite skipped inside the cgroup-v2 guest"
+fi
+
+e2e_rc=0
+if [ "${SWIFTLET_CGROUP2_E2E:-1}" != 0 ]; then
+	echo "guest-test: swiftlet runtime end to end on cgroup v2 (guest-runtime-e2e.sh)"
+	start=$SECONDS
+	bash "$(dirname "${BASH_SOURCE[0]}")/guest-runtime-e2e.sh" || e2e_rc=$?
+	echo "guest-test: runtime scenario exited $e2e_rc after $((SECONDS - start)) s"
+fi
+[ "$rc" = 0 ] || exit "$rc"
+exit "$e2e_rc"
