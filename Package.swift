@@ -66,6 +66,10 @@ let package = Package(
                 .product(name: "Yams", package: "Yams"),
             ]
         ),
+        .target(
+            name: "SwiftletImages",
+            dependencies: ["SwiftletAPI", .product(name: "Logging", package: "swift-log"), .product(name: "Yams", package: "Yams")]
+        ),
         .executableTarget(
             name: "swiftlet",
             dependencies: [
@@ -94,6 +98,7 @@ let package = Package(
         ),
         .testTarget(name: "SwiftletRuntimeInitTests", dependencies: ["SwiftletRuntimeInit", "CRuntimeShim"]),
         .testTarget(name: "SwiftletAgentTests", dependencies: ["SwiftletAgent", "SwiftletAPI"]),
+        .testTarget(name: "SwiftletImagesTests", dependencies: ["SwiftletImages", "SwiftletAPI"]),
         // Proves the libseccomp module map links; the runtime builds on it.
         .testTarget(name: "CSeccompTests", dependencies: ["CSeccomp"]),
         // Runs the built `swiftlet` binary as a user would (make builds it before the tests).
