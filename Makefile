@@ -10,8 +10,10 @@ SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
 # Debian packages the build and the tests need (checked one by one, installed only when missing).
 #   libsystemd-dev, libseccomp-dev, pkg-config: build; systemd: journald and systemd-analyze for tests;
 #   busybox-static: test root filesystems; runc, crun: spec fixtures and the runtime benchmark peers;
-#   python3: benchmark drivers; iproute2: network namespaces in tests.
-DEB_PACKAGES := libsystemd-dev libseccomp-dev pkg-config systemd util-linux busybox-static runc crun python3 iproute2
+#   python3: benchmark drivers; iproute2: network namespaces in tests; zlib1g-dev, libzstd-dev:
+#   layer decompression; gzip, zstd: test fixtures.
+DEB_PACKAGES := libsystemd-dev libseccomp-dev pkg-config systemd util-linux busybox-static runc crun python3 iproute2 \
+	zlib1g-dev libzstd-dev gzip zstd
 
 .PHONY: all deps build build-tests test test-unit run install bench bench-runtime bench-startup clean buildinfo
 

@@ -66,9 +66,16 @@ let package = Package(
                 .product(name: "Yams", package: "Yams"),
             ]
         ),
+        .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
+        .systemLibrary(name: "CZstd", pkgConfig: "libzstd", providers: [.apt(["libzstd-dev"])]),
+        // Extended-attribute calls for the layer unpacker (<sys/xattr.h> is not in Swift's Glibc).
+        .target(name: "CUnpackShim"),
         .target(
             name: "SwiftletImages",
-            dependencies: ["SwiftletAPI", .product(name: "Logging", package: "swift-log"), .product(name: "Yams", package: "Yams")]
+            dependencies: [
+                "SwiftletAPI", "CZlib", "CZstd", "CRuntimeShim", "CUnpackShim",
+                .product(name: "Logging", package: "swift-log"), .product(name: "Yams", package: "Yams"),
+            ]
         ),
         .executableTarget(
             name: "swiftlet",
@@ -98,7 +105,7 @@ let package = Package(
         ),
         .testTarget(name: "SwiftletRuntimeInitTests", dependencies: ["SwiftletRuntimeInit", "CRuntimeShim"]),
         .testTarget(name: "SwiftletAgentTests", dependencies: ["SwiftletAgent", "SwiftletAPI"]),
-        .testTarget(name: "SwiftletImagesTests", dependencies: ["SwiftletImages", "SwiftletAPI"]),
+        .testTarget(name: "SwiftletImagesTests", dependencies: ["SwiftletImages", "SwiftletAPI", "CUnpackShim"]),
         // Proves the libseccomp module map links; the runtime builds on it.
         .testTarget(name: "CSeccompTests", dependencies: ["CSeccomp"]),
         // Runs the built `swiftlet` binary as a user would (make builds it before the tests).

@@ -58,21 +58,6 @@ public enum MediaType {
 
     /// How a layer's bytes are compressed, by media type; nil when `type` is not a layer.
     public static func layerCompression(_ type: String) -> LayerCompression? {
-        switch type {
-        case ociLayer, ociLayerNonDistributable: return LayerCompression.none
-        case ociLayerGzip, ociLayerNonDistributableGzip, dockerLayerGzip, dockerLayerForeignGzip: return .gzip
-        case ociLayerZstd, ociLayerNonDistributableZstd: return .zstd
-        default: return nil
-        }
+        try? LayerCompression(mediaType: type)
     }
-}
-
-/// The compression of a layer blob.
-public enum LayerCompression: String, Sendable, Hashable {
-    /// A plain tar stream.
-    case none
-    /// gzip.
-    case gzip
-    /// zstd.
-    case zstd
 }
