@@ -11,9 +11,10 @@ SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
 #   libsystemd-dev, libseccomp-dev, pkg-config: build; systemd: journald and systemd-analyze for tests;
 #   busybox-static: test root filesystems; runc, crun: spec fixtures and the runtime benchmark peers;
 #   python3: benchmark drivers; iproute2: network namespaces in tests; zlib1g-dev, libzstd-dev:
-#   layer decompression; gzip, zstd: test fixtures.
+#   layer decompression; gzip, zstd, umoci, skopeo: test images; docker-registry, apache2-utils
+#   (htpasswd): a real registry on loopback for the registry client's tests.
 DEB_PACKAGES := libsystemd-dev libseccomp-dev pkg-config systemd util-linux busybox-static runc crun python3 iproute2 \
-	zlib1g-dev libzstd-dev gzip zstd
+	zlib1g-dev libzstd-dev gzip zstd umoci skopeo docker-registry apache2-utils
 
 .PHONY: all deps build build-tests test test-unit run install bench bench-runtime bench-startup clean buildinfo
 

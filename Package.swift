@@ -22,6 +22,10 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log", from: "1.16.0"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.6.0"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.0.0"),
+        // Registry client (images): HTTP/1.1 and TLS without libcurl, so the binary stays static.
+        .package(url: "https://github.com/swift-server/async-http-client", from: "1.20.0"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.65.0"),
+        .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.27.0"),
     ],
     targets: [
         // C module maps for system libraries (Debian's -dev packages).
@@ -75,6 +79,9 @@ let package = Package(
             dependencies: [
                 "SwiftletAPI", "CZlib", "CZstd", "CRuntimeShim", "CUnpackShim",
                 .product(name: "Logging", package: "swift-log"), .product(name: "Yams", package: "Yams"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
             ]
         ),
         .executableTarget(
@@ -83,6 +90,7 @@ let package = Package(
                 "CBuildInfo",
                 "SwiftletAPI",
                 "SwiftletAgent",
+                "SwiftletImages",
                 "SwiftletRuntime",
                 "SwiftletSystemd",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),

@@ -61,8 +61,10 @@ struct OCIHooksTests {
         }
         defer { try? FileManager.default.removeItem(atPath: (failing.bundle as NSString).deletingLastPathComponent) }
         let badID = "hooks-fail-\(getpid())"
-        let create = try Swiftlet.run(["runtime", "--root", root, "create", "--bundle", failing.bundle, badID])
-        #expect(create.status == 1)
+        // --log-path: the monitor must not hold this test's pipes should cleanup ever fail.
+        let create = try Swiftlet.run(["runtime", "--root", root, "create", "--log-path", dir.file("fail.log"),
+                                       "--bundle", failing.bundle, badID])
+        #expect(create.status == 1, "\(create.stderr)")
         #expect(create.stderr.contains("createRuntime hook 0 (/bin/false): exited with status 1"), "\(create.stderr)")
         #expect(!FileManager.default.fileExists(atPath: root + "/" + badID))
         #expect(!FileManager.default.fileExists(atPath: "/sys/fs/cgroup/memory/swiftlet/" + badID))

@@ -44,18 +44,41 @@ func runProcess(_ path: String, _ arguments: [String], stdin: Data? = nil, envir
     try process.run()
     if let stdin { input.fileHandleForWriting.write(stdin) }
     try input.fileHandleForWriting.close()
-    // Read both pipes concurrently so that neither fills up and blocks the child.
-    nonisolated(unsafe) var errData = Data()
-    let errReader = Thread { errData = err.fileHandleForReading.readDataToEndOfFile() }
-    errReader.start()
-    let outData = out.fileHandleForReading.readDataToEndOfFile()
+    // Read both pipes on their own threads so that neither fills up and blocks the child. A
+    // process left behind (a container monitor, on a failure) may keep the pipes open: wait for
+    // EOF at most 10 s after the program itself exited, so a test fails instead of hanging.
+    let outReader = PipeReader(out.fileHandleForReading)
+    let errReader = PipeReader(err.fileHandleForReading)
     process.waitUntilExit()
-    while !errReader.isFinished { usleep(1000) }
+    let deadline = Date().addingTimeInterval(10)
+    while !(outReader.isFinished && errReader.isFinished) && Date() < deadline { usleep(1000) }
     return Swiftlet.Output(
         status: process.terminationStatus,
-        stdout: String(decoding: outData, as: UTF8.self),
-        stderr: String(decoding: errData, as: UTF8.self)
+        stdout: String(decoding: outReader.data, as: UTF8.self),
+        stderr: String(decoding: errReader.data, as: UTF8.self)
     )
+}
+
+/// Collects a pipe's bytes on a thread until EOF.
+final class PipeReader: @unchecked Sendable {
+    private let lock = NSLock()
+    private var collected = Data()
+    private var done = false
+
+    init(_ handle: FileHandle) {
+        Thread {
+            while true {
+                let chunk = handle.availableData
+                self.lock.lock()
+                if chunk.isEmpty { self.done = true } else { self.collected.append(chunk) }
+                self.lock.unlock()
+                if chunk.isEmpty { return }
+            }
+        }.start()
+    }
+
+    var data: Data { lock.lock(); defer { lock.unlock() }; return collected }
+    var isFinished: Bool { lock.lock(); defer { lock.unlock() }; return done }
 }
 
 /// A fresh temporary directory, removed by `remove()`.

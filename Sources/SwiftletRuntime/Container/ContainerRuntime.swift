@@ -130,6 +130,9 @@ public struct ContainerRuntime: Sendable {
             logger.debug("container created", metadata: ["containerID": "\(id)", "pid": "\(initPid)"])
             return state
         } catch {
+            // Everything in the cgroup first (the init and anything it started), then the init by
+            // pid in case it never joined the cgroup, then wait for the monitor to record the end.
+            if let cgroup { try? cgroup.killAll() }
             if initPid > 0 { Glibc.kill(initPid, SIGKILL) }
             if monitorPid > 0 { Self.waitForExit(of: monitorPid, timeout: 5) }
             if let cgroup {

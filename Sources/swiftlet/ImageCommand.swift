@@ -1,0 +1,206 @@
+import ArgumentParser
+import Foundation
+import Logging
+import SwiftletImages
+
+/// The node-local image store options every `swiftlet image` subcommand takes.
+struct ImageStoreOptions: ParsableArguments {
+    @Option(name: .customLong("root-dir"), help: "The agent's root directory (images live in <root-dir>/images).")
+    var rootDir: String = "/var/lib/swiftlet"
+
+    /// Opens the stores below --root-dir.
+    func open() throws -> (content: ContentStore, images: ImageStore, layers: LayerStore) {
+        // The CLI reports errors itself; library logs at info would only repeat them.
+        var logger = Logger(label: "swiftlet.image")
+        logger.logLevel = .warning
+        let content = try ContentStore(root: rootDir, logger: logger)
+        let images = try ImageStore(root: rootDir, content: content, logger: logger)
+        let layers = try LayerStore(root: rootDir, logger: logger)
+        return (content, images, layers)
+    }
+
+    /// Runs `body`, turning errors into `swiftlet image: MESSAGE` on stderr and exit 1.
+    func perform<T>(_ body: () async throws -> T) async throws -> T {
+        do {
+            return try await body()
+        } catch let exit as ExitCode {
+            throw exit
+        } catch {
+            printError("swiftlet image: \(error)")
+            throw ExitCode(1)
+        }
+    }
+}
+
+/// `swiftlet image`: the node's image store.
+struct ImageCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "image",
+        abstract: "Manage the node's images.",
+        subcommands: [Import.self, List.self, Inspect.self, Remove.self]
+    )
+
+    struct Import: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Import an OCI image layout directory, an OCI archive or a docker save tarball.")
+        @OptionGroup var store: ImageStoreOptions
+        @Argument(help: "The layout directory or archive file.")
+        var path: String
+        @Option(help: "Record the image under this reference instead of the names the input gives.")
+        var name: String?
+
+        func run() async throws {
+            try await store.perform {
+                let (content, images, layers) = try store.open()
+                let importer = ImageImporter(content: content, images: images, layers: layers, logger: quietLogger())
+                let result = try await importer.importImage(from: path, name: name)
+                for record in result.images {
+                    print("imported \(record.reference) \(record.target.digest)")
+                }
+            }
+        }
+    }
+
+    struct List: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(commandName: "ls", abstract: "List the node's images.")
+        @OptionGroup var store: ImageStoreOptions
+
+        func run() async throws {
+            try await store.perform {
+                let images = try store.open().images
+                var rows = [["REFERENCE", "DIGEST", "SIZE", "LAST USED"]]
+                for record in await images.list() {
+                    rows.append([record.reference, String(record.target.digest.description.prefix(19)),
+                                 humanSize(record.size), ISO8601DateFormatter().string(from: record.lastUsed)])
+                }
+                let widths = (0..<4).map { column in rows.map { $0[column].count }.max() ?? 0 }
+                for row in rows {
+                    let padded = row.enumerated().map { i, cell in
+                        i == row.count - 1 ? cell : cell.padding(toLength: widths[i], withPad: " ", startingAt: 0)
+                    }
+                    print(padded.joined(separator: "   "))
+                }
+            }
+        }
+    }
+
+    struct Inspect: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Print an image's record and config as JSON.")
+        @OptionGroup var store: ImageStoreOptions
+        @Argument(help: "A reference, digest or image ID prefix.")
+        var reference: String
+
+        func run() async throws {
+            try await store.perform {
+                let (content, images, _) = try store.open()
+                guard let record = try await images.get(reference) else {
+                    throw ImageStoreError.notFound("image \(reference)")
+                }
+                let configPath = content.path(for: record.configDigest)
+                guard let data = FileManager.default.contents(atPath: configPath) else {
+                    throw ImageStoreError.notFound("config blob \(configPath) of image \(reference)")
+                }
+                let config = try JSONDecoder().decode(ImageConfig.self, from: data)
+                let encoder = JSONEncoder()
+                encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+                encoder.dateEncodingStrategy = .iso8601
+                let view = InspectView(record: record, config: config)
+                print(String(decoding: try encoder.encode(view), as: UTF8.self))
+            }
+        }
+    }
+
+    struct Remove: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(commandName: "rm", abstract: "Remove an image and its unshared blobs.")
+        @OptionGroup var store: ImageStoreOptions
+        @Argument(help: "A reference, digest or image ID prefix.")
+        var reference: String
+
+        func run() async throws {
+            try await store.perform {
+                let removed = try await store.open().images.remove(reference)
+                print("removed \(removed.reference)")
+            }
+        }
+    }
+}
+
+/// What `swiftlet image inspect` prints.
+struct InspectView: Encodable {
+    struct Process: Encodable {
+        var entrypoint: [String]?
+        var cmd: [String]?
+        var env: [String]?
+        var workingDir: String?
+        var user: String?
+        var stopSignal: String?
+        var exposedPorts: [String]?
+        var volumes: [String]?
+        enum CodingKeys: String, CodingKey {
+            case entrypoint = "Entrypoint", cmd = "Cmd", env = "Env", workingDir = "WorkingDir", user = "User"
+            case stopSignal = "StopSignal", exposedPorts = "ExposedPorts", volumes = "Volumes"
+        }
+
+        /// Writes unset fields as null so every key is always present.
+        func encode(to encoder: Encoder) throws {
+            var c = encoder.container(keyedBy: CodingKeys.self)
+            try c.encode(entrypoint, forKey: .entrypoint)
+            try c.encode(cmd, forKey: .cmd)
+            try c.encode(env, forKey: .env)
+            try c.encode(workingDir, forKey: .workingDir)
+            try c.encode(user, forKey: .user)
+            try c.encode(stopSignal, forKey: .stopSignal)
+            try c.encode(exposedPorts, forKey: .exposedPorts)
+            try c.encode(volumes, forKey: .volumes)
+        }
+    }
+
+    var reference: String
+    var id: String
+    var digest: String
+    var mediaType: String
+    var platform: String
+    var size: Int64
+    var created: Date
+    var lastUsed: Date
+    var config: Process
+    var layers: [Descriptor]
+    var diffIDs: [String]
+    var chainIDs: [String]
+
+    init(record: ImageRecord, config: ImageConfig) {
+        reference = record.reference
+        id = record.id
+        digest = record.target.digest.description
+        mediaType = record.target.mediaType
+        platform = record.platform.description
+        size = record.size
+        created = record.created
+        lastUsed = record.lastUsed
+        let p = config.config
+        self.config = Process(
+            entrypoint: p?.entrypoint, cmd: p?.cmd, env: p?.env, workingDir: p?.workingDir, user: p?.user,
+            stopSignal: p?.stopSignal, exposedPorts: p?.exposedPorts, volumes: p?.volumes)
+        layers = record.layers
+        diffIDs = config.rootfs.diffIDs.map(\.description)
+        chainIDs = record.chainIDs
+    }
+}
+
+private func quietLogger() -> Logger {
+    var logger = Logger(label: "swiftlet.image")
+    logger.logLevel = .warning
+    return logger
+}
+
+/// `1.5 MB`-style sizes (powers of 1000, as `docker images` prints them).
+func humanSize(_ bytes: Int64) -> String {
+    let units = ["B", "kB", "MB", "GB", "TB"]
+    var value = Double(bytes)
+    var unit = 0
+    while value >= 1000 && unit < units.count - 1 {
+        value /= 1000
+        unit += 1
+    }
+    return unit == 0 ? "\(bytes) B" : String(format: value < 10 ? "%.2f %@" : "%.1f %@", value, units[unit])
+}
