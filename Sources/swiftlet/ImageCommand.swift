@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Logging
+import Synchronization
 import SwiftletImages
 
 /// The node-local image store options every `swiftlet image` subcommand takes.
@@ -37,7 +38,7 @@ struct ImageCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "image",
         abstract: "Manage the node's images.",
-        subcommands: [Import.self, List.self, Inspect.self, Remove.self]
+        subcommands: [Pull.self, Import.self, List.self, Inspect.self, Remove.self]
     )
 
     struct Import: AsyncParsableCommand {
@@ -203,4 +204,98 @@ func humanSize(_ bytes: Int64) -> String {
         unit += 1
     }
     return unit == 0 ? "\(bytes) B" : String(format: value < 10 ? "%.2f %@" : "%.1f %@", value, units[unit])
+}
+
+extension ImageCommand {
+    struct Pull: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Pull an image from a registry into the node's store.")
+        @OptionGroup var store: ImageStoreOptions
+        @Argument(help: "The image reference, e.g. docker.io/library/busybox:1.36.")
+        var reference: String
+        @Option(name: .customLong("insecure-registry"), help: "Reach HOST[:PORT] over plain HTTP (repeatable).")
+        var insecureRegistries: [String] = []
+        @Option(help: "The platform to pull, os/arch[/variant] (default: this host's).")
+        var platform: String?
+
+        func run() async throws {
+            do {
+                let parsed = try ImageReference(parsing: reference)
+                let target = try platform.map { try Platform(parsing: $0) } ?? .host
+                var registries = RegistriesConfig()
+                try registries.addInsecureRegistries(insecureRegistries)
+                let (content, images, layers) = try store.open()
+                let client = RegistryClient(registries: registries, logger: quietLogger())
+                let display = PullDisplay(terminal: isatty(1) == 1)
+                let puller = ImagePuller(client: client, content: content, images: images, layers: layers, logger: quietLogger())
+                let record: ImageRecord
+                do {
+                    record = try await puller.pull(parsed, platform: target) { display.update($0) }
+                } catch {
+                    try? await client.shutdown()
+                    throw error
+                }
+                try await client.shutdown()
+                display.finish()
+                print("pulled \(parsed) (\(record.target.digest))")
+            } catch {
+                printError("swiftlet image pull: \(reference): \(error)")
+                throw ExitCode(1)
+            }
+        }
+    }
+}
+
+/// Renders pull progress: one redrawn line per layer on a terminal, otherwise plain lines at most once a second.
+private final class PullDisplay: Sendable {
+    private struct State {
+        var order: [ImageDigest] = []
+        var layers: [ImageDigest: PullProgress] = [:]
+        var lastPrint = Date.distantPast
+        var drawnLines = 0
+    }
+    private let terminal: Bool
+    private let state = Mutex(State())
+
+    init(terminal: Bool) { self.terminal = terminal }
+
+    func update(_ progress: PullProgress) {
+        state.withLock { s in
+            if s.layers[progress.layer] == nil { s.order.append(progress.layer) }
+            s.layers[progress.layer] = progress
+            let now = Date()
+            let complete = progress.done == progress.total
+            if terminal {
+                guard complete || now.timeIntervalSince(s.lastPrint) >= 0.1 else { return }
+                s.lastPrint = now
+                var out = s.drawnLines > 0 ? "\u{1B}[\(s.drawnLines)A" : ""
+                for digest in s.order {
+                    out += "\r\u{1B}[2K" + Self.line(s.layers[digest]!) + "\n"
+                }
+                s.drawnLines = s.order.count
+                try? FileHandle.standardOutput.write(contentsOf: Data(out.utf8))
+            } else {
+                guard now.timeIntervalSince(s.lastPrint) >= 1 else { return }
+                s.lastPrint = now
+                let lines = s.order.map { Self.line(s.layers[$0]!) + "\n" }.joined()
+                try? FileHandle.standardOutput.write(contentsOf: Data(lines.utf8))
+            }
+        }
+    }
+
+    /// Prints the final state of every layer when not on a terminal.
+    func finish() {
+        guard !terminal else { return }
+        let lines = state.withLock { s in s.order.map { Self.line(s.layers[$0]!) + "\n" }.joined() }
+        try? FileHandle.standardOutput.write(contentsOf: Data(lines.utf8))
+    }
+
+    private static func line(_ p: PullProgress) -> String {
+        let short = String(p.layer.encoded.prefix(12))
+        if p.reused { return "\(short): already present" }
+        return "\(short): \(mib(p.done)) / \(mib(p.total))"
+    }
+
+    private static func mib(_ bytes: Int64) -> String {
+        String(format: "%.1f MiB", Double(bytes) / 1_048_576)
+    }
 }

@@ -49,7 +49,7 @@ struct RuntimeGlobalOptions: ParsableArguments {
             return FileHandle(forWritingAtPath: log)
         }() {
             handle.seekToEndOfFile()
-            handle.write(Data(line.utf8))
+            try? handle.write(contentsOf: Data(line.utf8))
             try? handle.close()
         }
     }

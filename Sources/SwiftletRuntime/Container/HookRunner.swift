@@ -38,7 +38,9 @@ enum HookRunner {
             } catch {
                 throw RuntimeError.hook("\(phase) hook \(i) (\(hook.path)): cannot run: \(error.localizedDescription)")
             }
-            stdin.fileHandleForWriting.write(stateJSON)
+            // A hook may exit without reading its stdin: EPIPE is not an error here (and the
+            // non-throwing FileHandle.write would trap on it).
+            try? stdin.fileHandleForWriting.write(contentsOf: stateJSON)
             try? stdin.fileHandleForWriting.close()
             var timedOut = false
             if let timeout = hook.timeout, timeout > 0 {

@@ -1,0 +1,226 @@
+import Foundation
+import Logging
+
+/// Progress of one layer of a pull.
+public struct PullProgress: Sendable, Equatable {
+    /// The layer blob's digest.
+    public var layer: ImageDigest
+    /// Bytes received so far.
+    public var done: Int64
+    /// The layer blob's size in bytes.
+    public var total: Int64
+    /// True when the layer was already stored and nothing was downloaded.
+    public var reused: Bool
+}
+
+/// Pulls images from registries into the content, layer and image stores.
+///
+/// Each blob is verified by digest and size before it is committed, each layer's uncompressed
+/// stream against the config's diff_id; the image record is written last. When a pull fails,
+/// the blobs and layers it added (and that no recorded image uses) are removed again.
+public struct ImagePuller: Sendable {
+    private let client: RegistryClient
+    private let content: ContentStore
+    private let images: ImageStore
+    private let layers: LayerStore
+    private let maxParallelLayers: Int
+    private let gate: PullGate?
+    private let logger: Logger
+
+    /// A puller fetching through `client` into the given stores.
+    /// - Parameters:
+    ///   - maxParallelLayers: layer downloads running at once per pull (at least 1).
+    ///   - serialize: when true, pulls through this puller run one image at a time.
+    public init(client: RegistryClient, content: ContentStore, images: ImageStore, layers: LayerStore,
+                maxParallelLayers: Int = 3, serialize: Bool = false,
+                logger: Logger = Logger(label: "swiftlet.images.pull")) {
+        self.client = client
+        self.content = content
+        self.images = images
+        self.layers = layers
+        self.maxParallelLayers = max(1, maxParallelLayers)
+        self.gate = serialize ? PullGate() : nil
+        self.logger = logger
+    }
+
+    /// Pulls `reference` for `platform` and records it under the reference.
+    /// - Parameter progress: per-layer bytes done and total, called from any task.
+    /// - Returns: the image record written.
+    /// - Throws: `RegistryError` for registry failures; `ImageStoreError` for a digest or size
+    ///   mismatch or a malformed config; `UnpackError` for a layer that fails to unpack or
+    ///   whose diff_id does not match.
+    public func pull(_ reference: ImageReference, platform: Platform = .host,
+                     progress: @escaping @Sendable (PullProgress) -> Void = { _ in }) async throws -> ImageRecord {
+        if let gate {
+            await gate.enter()
+            do {
+                let record = try await pullUngated(reference, platform: platform, progress: progress)
+                await gate.leave()
+                return record
+            } catch {
+                await gate.leave()
+                throw error
+            }
+        }
+        return try await pullUngated(reference, platform: platform, progress: progress)
+    }
+
+    private func pullUngated(_ reference: ImageReference, platform: Platform,
+                             progress: @escaping @Sendable (PullProgress) -> Void) async throws -> ImageRecord {
+        let added = AddedContent()
+        do {
+            return try await pullCommitting(reference, platform: platform, progress: progress, added: added)
+        } catch {
+            // A blob an image recorded meanwhile (a concurrent pull) stays.
+            let referenced = Set(await images.list().flatMap(\.blobs))
+            for digest in await added.blobs where !referenced.contains(digest) { try? await content.delete(digest) }
+            for chainID in await added.layers { try? await layers.remove(chainID: chainID) }
+            throw error
+        }
+    }
+
+    private func pullCommitting(_ reference: ImageReference, platform: Platform,
+                                progress: @escaping @Sendable (PullProgress) -> Void,
+                                added: AddedContent) async throws -> ImageRecord {
+        let source = reference.description
+        let (manifest, descriptor, configDescriptor) = try await client.resolve(reference, platform: platform)
+        // RegistryClient hands back the parsed manifest only; registries that serve manifests
+        // through the blob endpoint let us keep the exact bytes, verified like any blob.
+        do {
+            try await ingestBlob(reference, descriptor, source: source, added: added)
+        } catch let error as RegistryError where error.isNotFound {
+            logger.debug("registry does not serve the manifest as a blob; not stored",
+                         metadata: ["reference": "\(reference)", "digest": "\(descriptor.digest)"])
+        }
+        let configPath = try await ingestBlob(reference, configDescriptor, source: source, added: added)
+        guard configDescriptor.size <= 4 << 20, let configData = FileManager.default.contents(atPath: configPath) else {
+            throw ImageStoreError.invalid("\(source): config \(configDescriptor.digest) is unreadable or larger than 4 MiB")
+        }
+        let config: ImageConfig
+        do {
+            config = try JSONDecoder().decode(ImageConfig.self, from: configData)
+        } catch {
+            throw ImageStoreError.invalid("\(source): config \(configDescriptor.digest): not a valid image config: \(error)")
+        }
+        let diffIDs = config.rootfs.diffIDs.map(\.description)
+        guard diffIDs.count == manifest.layers.count, !diffIDs.isEmpty else {
+            throw ImageStoreError.invalid(
+                "\(source): manifest \(descriptor.digest) has \(manifest.layers.count) layers but its config lists \(diffIDs.count) diff_ids")
+        }
+        let chainIDs = try LayerStore.chainIDs(diffIDs: diffIDs)
+        let limit = maxParallelLayers
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for (i, layer) in manifest.layers.enumerated() {
+                if i >= limit { _ = try await group.next() }
+                group.addTask {
+                    try await self.pullLayer(reference, layer, chainID: chainIDs[i], diffID: diffIDs[i],
+                                             source: source, added: added, progress: progress)
+                }
+            }
+            try await group.waitForAll()
+        }
+        let now = Date()
+        let size = descriptor.size + configDescriptor.size + manifest.layers.reduce(0) { $0 + $1.size }
+        let record = ImageRecord(
+            reference: reference.description, target: descriptor, configDigest: configDescriptor.digest,
+            layers: manifest.layers, chainIDs: chainIDs, platform: config.platform, size: size, created: now, lastUsed: now)
+        try await images.put(record)
+        logger.info("pulled image", metadata: ["reference": "\(reference)", "digest": "\(descriptor.digest)"])
+        return record
+    }
+
+    private func pullLayer(_ reference: ImageReference, _ layer: Descriptor, chainID: String, diffID: String,
+                           source: String, added: AddedContent,
+                           progress: @escaping @Sendable (PullProgress) -> Void) async throws {
+        if layers.contains(chainID: chainID) {
+            progress(PullProgress(layer: layer.digest, done: layer.size, total: layer.size, reused: true))
+            return
+        }
+        let blob = try await ingestBlob(reference, layer, source: source, added: added, progress: progress)
+        let stored = try await layers.ensureLayer(chainID: chainID, diffID: diffID, mediaType: layer.mediaType) {
+            try OwnedFileSource(path: blob)
+        }
+        if !stored.alreadyExisted { await added.addLayer(chainID) }
+    }
+
+    /// Streams the blob into the content store unless it is there already.
+    @discardableResult
+    private func ingestBlob(_ reference: ImageReference, _ descriptor: Descriptor, source: String, added: AddedContent,
+                            progress: (@Sendable (PullProgress) -> Void)? = nil) async throws -> String {
+        if content.contains(descriptor.digest) {
+            progress?(PullProgress(layer: descriptor.digest, done: descriptor.size, total: descriptor.size, reused: true))
+            return try await content.ingest(expected: descriptor, from: source, chunks: EmptyChunks())
+        }
+        let chunks = BlobChunks(client: client, reference: reference, descriptor: descriptor, progress: progress)
+        let path = try await content.ingest(
+            expected: descriptor, from: "\(source): blob \(descriptor.digest)", chunks: chunks)
+        await added.addBlob(descriptor.digest)
+        return path
+    }
+}
+
+/// What one pull added, for removal when it fails.
+private actor AddedContent {
+    var blobs: [ImageDigest] = []
+    var layers: [String] = []
+    func addBlob(_ digest: ImageDigest) { blobs.append(digest) }
+    func addLayer(_ chainID: String) { layers.append(chainID) }
+}
+
+/// Lets one pull run at a time, in arrival order.
+actor PullGate {
+    private var busy = false
+    private var waiters: [CheckedContinuation<Void, Never>] = []
+
+    func enter() async {
+        if !busy {
+            busy = true
+            return
+        }
+        await withCheckedContinuation { waiters.append($0) }
+    }
+
+    func leave() {
+        if waiters.isEmpty {
+            busy = false
+        } else {
+            waiters.removeFirst().resume()
+        }
+    }
+}
+
+/// A blob's bytes as an async sequence; the download starts only when the sequence is iterated,
+/// so a caller joining an ingest already in flight downloads nothing.
+private struct BlobChunks: AsyncSequence, Sendable {
+    typealias Element = [UInt8]
+    let client: RegistryClient
+    let reference: ImageReference
+    let descriptor: Descriptor
+    let progress: (@Sendable (PullProgress) -> Void)?
+
+    func makeAsyncIterator() -> AsyncThrowingStream<[UInt8], any Error>.Iterator {
+        let (stream, continuation) = AsyncThrowingStream<[UInt8], any Error>.makeStream()
+        let client = client, reference = reference, descriptor = descriptor, progress = progress
+        let task = Task {
+            do {
+                try await client.fetchBlob(reference, descriptor, to: { continuation.yield($0) }, progress: { done, total in
+                    progress?(PullProgress(layer: descriptor.digest, done: done, total: total, reused: false))
+                })
+                continuation.finish()
+            } catch {
+                continuation.finish(throwing: error)
+            }
+        }
+        continuation.onTermination = { _ in task.cancel() }
+        return stream.makeAsyncIterator()
+    }
+}
+
+/// No bytes: for blobs already stored, where the content store returns without reading.
+private struct EmptyChunks: AsyncSequence, Sendable {
+    typealias Element = [UInt8]
+    struct AsyncIterator: AsyncIteratorProtocol {
+        mutating func next() async throws -> [UInt8]? { nil }
+    }
+    func makeAsyncIterator() -> AsyncIterator { AsyncIterator() }
+}
