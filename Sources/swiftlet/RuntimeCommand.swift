@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import SwiftletAPI
 import SwiftletRuntime
 
 /// Options every `swiftlet runtime` subcommand takes, as runc's global flags.
@@ -52,11 +53,6 @@ struct RuntimeGlobalOptions: ParsableArguments {
             try? handle.write(contentsOf: Data(line.utf8))
             try? handle.close()
         }
-    }
-
-    private func goQuote(_ s: String) -> String {
-        "\"" + s.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"")
-            .replacingOccurrences(of: "\n", with: "\\n") + "\""
     }
 }
 

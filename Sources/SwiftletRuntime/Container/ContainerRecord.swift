@@ -1,4 +1,5 @@
 import Foundation
+import SwiftletRuntimeInit
 
 /// What the runtime keeps about one container in `<root>/<id>/state.json`.
 ///
@@ -54,33 +55,34 @@ enum FileIO {
         }
     }
 
-    /// The process start time (clock ticks since boot) of `pid`, nil when it does not exist.
-    static func startTime(of pid: Int32) -> UInt64? {
+    /// The fields of `/proc/PID/stat` after the command name: index 0 is the state (field 3),
+    /// 1 the parent pid (field 4), 19 the start time (field 22). Nil when the process is gone.
+    static func statFields(of pid: Int32) -> [Substring]? {
         guard pid > 0, let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
               let close = stat.lastIndex(of: ")") else { return nil }
-        let fields = stat[stat.index(after: close)...].split(separator: " ")
-        // Fields after the command: state is field 3, starttime is field 22.
-        guard fields.count > 19 else { return nil }
+        return stat[stat.index(after: close)...].split(separator: " ")
+    }
+
+    /// The process start time (clock ticks since boot) of `pid`, nil when it does not exist.
+    static func startTime(of pid: Int32) -> UInt64? {
+        guard let fields = statFields(of: pid), fields.count > 19 else { return nil }
         return UInt64(fields[19])
+    }
+
+    /// The parent pid of `pid`, nil when it is gone.
+    static func parentPid(of pid: Int32) -> Int32? {
+        guard let fields = statFields(of: pid), fields.count > 1 else { return nil }
+        return Int32(fields[1])
     }
 
     /// Whether `pid` is a zombie or gone.
     static func isDeadOrZombie(_ pid: Int32) -> Bool {
-        guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
-              let close = stat.lastIndex(of: ")") else { return true }
-        let fields = stat[stat.index(after: close)...].split(separator: " ")
-        return fields.first == "Z" || fields.first == "X"
+        guard let state = statFields(of: pid)?.first else { return true }
+        return state == "Z" || state == "X"
     }
 }
 
 /// `strerror` with the errno name first, as the runtime prints system-call failures: `ENOENT (No such file or directory)`.
 func errnoText(_ code: Int32 = errno) -> String {
-    let names: [Int32: String] = [
-        EPERM: "EPERM", ENOENT: "ENOENT", ESRCH: "ESRCH", EINTR: "EINTR", EIO: "EIO", EBADF: "EBADF",
-        EAGAIN: "EAGAIN", ENOMEM: "ENOMEM", EACCES: "EACCES", EBUSY: "EBUSY", EEXIST: "EEXIST",
-        ENOTDIR: "ENOTDIR", EISDIR: "EISDIR", EINVAL: "EINVAL", ENOSPC: "ENOSPC", EROFS: "EROFS",
-        ENOSYS: "ENOSYS", ENOTEMPTY: "ENOTEMPTY", ELOOP: "ELOOP", ENAMETOOLONG: "ENAMETOOLONG",
-    ]
-    let text = String(cString: strerror(code))
-    return names[code].map { "\($0) (\(text))" } ?? text
+    "\(Errno.name(code)) (\(String(cString: strerror(code))))"
 }

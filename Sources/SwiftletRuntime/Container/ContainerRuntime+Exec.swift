@@ -12,7 +12,7 @@ extension ContainerRuntime {
     /// - Returns: its exit code, 128 + signal when killed.
     public func exec(id: String, process: Spec.Process? = nil, args: [String] = [], output: Output = .inherit) throws -> Int32 {
         let record = try load(id)
-        let state = try self.state(id: id)
+        let state = self.state(of: record)
         guard state.status == .running || state.status == .created else {
             throw RuntimeError.state("cannot exec in container \"\(id)\": it is \(state.status.rawValue)")
         }

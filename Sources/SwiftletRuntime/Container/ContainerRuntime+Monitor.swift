@@ -64,21 +64,13 @@ extension ContainerRuntime {
         }
         let line = String(decoding: reply, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
         if line.hasPrefix("ok ") , let initPid = Int32(line.dropFirst(3)) {
-            let monitorPid = Self.parentPid(of: initPid) ?? 0
+            let monitorPid = FileIO.parentPid(of: initPid) ?? 0
             return (monitorPid, initPid)
         }
         if line.hasPrefix("error ") {
             throw RuntimeError.monitor(String(line.dropFirst(6)))
         }
         throw RuntimeError.monitor("swiftlet-monitor (\(monitorPath)) exited without reporting (status \(status))\(line.isEmpty ? "" : ": \(line)")")
-    }
-
-    /// The parent pid of `pid` from /proc, nil when it is gone.
-    static func parentPid(of pid: Int32) -> Int32? {
-        guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
-              let close = stat.lastIndex(of: ")") else { return nil }
-        let fields = stat[stat.index(after: close)...].split(separator: " ")
-        return fields.count > 1 ? Int32(fields[1]) : nil
     }
 
     /// Waits until `pid` has exited (through a pidfd, so it needs not be our child), reaping

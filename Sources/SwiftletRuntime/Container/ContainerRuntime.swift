@@ -151,7 +151,7 @@ public struct ContainerRuntime: Sendable {
     /// - Throws: `RuntimeError` when the container is not in the `created` state.
     public func start(id: String) throws {
         let record = try load(id)
-        let state = try self.state(id: id)
+        let state = self.state(of: record)
         guard state.status == .created else {
             throw RuntimeError.state("cannot start container \"\(id)\": it is \(state.status.rawValue), not created")
         }
@@ -176,7 +176,12 @@ public struct ContainerRuntime: Sendable {
 
     /// The container's OCI state, with exit details in annotations once it has stopped.
     public func state(id: String) throws -> State {
-        let record = try load(id)
+        state(of: try load(id))
+    }
+
+    /// The state of a record already read from disk.
+    func state(of record: ContainerRecord) -> State {
+        let id = record.id
         var annotations = record.annotations
         let status: State.Status
         var exit = exitRecord(id: id)
@@ -243,7 +248,7 @@ public struct ContainerRuntime: Sendable {
     /// Sends `signal` to the container's init, or with `all` to every process in its cgroup.
     public func kill(id: String, signal: Int32, all: Bool = false) throws {
         let record = try load(id)
-        let state = try self.state(id: id)
+        let state = self.state(of: record)
         guard state.status == .created || state.status == .running || state.status == .paused else {
             throw RuntimeError.state("cannot kill container \"\(id)\": it is \(state.status.rawValue)")
         }
@@ -272,7 +277,7 @@ public struct ContainerRuntime: Sendable {
             try? FileManager.default.removeItem(atPath: stateDir(id))
             return
         }
-        let state = try self.state(id: id)
+        let state = self.state(of: record)
         let handle = cgroups.open(path: record.cgroupPath)
         switch state.status {
         case .stopped:
