@@ -64,6 +64,7 @@ let package = Package(
             name: "SwiftletAgent",
             dependencies: [
                 "SwiftletAPI",
+                "SwiftletImages",
                 "SwiftletSystemd",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

@@ -56,14 +56,29 @@ public struct Agent: Sendable {
         } onChange: { [notifier, logger] summary in
             Self.send(logger) { try notifier.status(summary) }
         }
+        let nodeImages: NodeImages
+        do {
+            nodeImages = try NodeImages(rootDir: loaded.agent.rootDir, kubelet: loaded.kubelet, logger: logger)
+        } catch {
+            throw AgentError.filesystem("image store below \(loaded.agent.rootDir): \(error)")
+        }
+        // Containers that use images arrive with pods; until then mounted layers are what is in use.
+        let imageGC = ImageGCService(
+            collector: nodeImages.collector, period: .seconds(300), inUse: { [] }, logger: logger)
         let systemd = SystemdLifecycleService(notifier: notifier, logger: logger)
         // Services shut down in reverse order: systemd hears STOPPING=1 first.
         let group = ServiceGroup(configuration: .init(
-            services: [.init(service: podSource), .init(service: systemd)],
+            services: [.init(service: imageGC), .init(service: podSource), .init(service: systemd)],
             gracefulShutdownSignals: [.sigterm, .sigint],
             logger: logger
         ))
-        try await group.run()
+        do {
+            try await group.run()
+        } catch {
+            await nodeImages.shutdown()
+            throw error
+        }
+        await nodeImages.shutdown()
         logger.info("agent stopped")
     }
 

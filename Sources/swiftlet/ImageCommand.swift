@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import Logging
 import Synchronization
+import SwiftletAgent
 import SwiftletImages
 
 /// The node-local image store options every `swiftlet image` subcommand takes.
@@ -18,6 +19,15 @@ struct ImageStoreOptions: ParsableArguments {
         let images = try ImageStore(root: rootDir, content: content, logger: logger)
         let layers = try LayerStore(root: rootDir, logger: logger)
         return (content, images, layers)
+    }
+
+    /// A registry client with the node's `<root-dir>/registries.yaml` (mirrors, insecure
+    /// registries, credentials) plus `insecure`, and the credentials of `<root-dir>/config.json`.
+    func registryClient(insecure: [String], logger: Logger) throws -> RegistryClient {
+        var registries = try RegistriesConfig.load(from: rootDir + "/registries.yaml")
+        try registries.addInsecureRegistries(insecure)
+        let keyring = try CredentialKeyring.loadDockerConfig(at: rootDir + "/config.json")
+        return RegistryClient(registries: registries, keyring: keyring, logger: logger)
     }
 
     /// Runs `body`, turning errors into `swiftlet image: MESSAGE` on stderr and exit 1.
@@ -38,7 +48,7 @@ struct ImageCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "image",
         abstract: "Manage the node's images.",
-        subcommands: [Pull.self, Import.self, List.self, Inspect.self, Remove.self]
+        subcommands: [Pull.self, Import.self, List.self, Inspect.self, Remove.self, Prune.self]
     )
 
     struct Import: AsyncParsableCommand {
@@ -212,7 +222,8 @@ extension ImageCommand {
         @OptionGroup var store: ImageStoreOptions
         @Argument(help: "The image reference, e.g. docker.io/library/busybox:1.36.")
         var reference: String
-        @Option(name: .customLong("insecure-registry"), help: "Reach HOST[:PORT] over plain HTTP (repeatable).")
+        @Option(name: .customLong("insecure-registry"),
+                help: "Reach HOST[:PORT] over plain HTTP (repeatable; adds to <root-dir>/registries.yaml).")
         var insecureRegistries: [String] = []
         @Option(help: "The platform to pull, os/arch[/variant] (default: this host's).")
         var platform: String?
@@ -221,10 +232,8 @@ extension ImageCommand {
             do {
                 let parsed = try ImageReference(parsing: reference)
                 let target = try platform.map { try Platform(parsing: $0) } ?? .host
-                var registries = RegistriesConfig()
-                try registries.addInsecureRegistries(insecureRegistries)
                 let (content, images, layers) = try store.open()
-                let client = RegistryClient(registries: registries, logger: quietLogger())
+                let client = try store.registryClient(insecure: insecureRegistries, logger: quietLogger())
                 let display = PullDisplay(terminal: isatty(1) == 1)
                 let puller = ImagePuller(client: client, content: content, images: images, layers: layers, logger: quietLogger())
                 let record: ImageRecord
@@ -297,5 +306,56 @@ private final class PullDisplay: Sendable {
 
     private static func mib(_ bytes: Int64) -> String {
         String(format: "%.1f MiB", Double(bytes) / 1_048_576)
+    }
+}
+
+extension ImageCommand {
+    struct Prune: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Remove unused images now, as the agent's image garbage collector would.",
+            discussion: """
+                Without --all: when the image filesystem's usage is at or above the high threshold, \
+                removes unused images least recently used first until usage is at the low threshold. \
+                With --all: removes every unused image. Either way images younger than the minimum age \
+                and images whose layers are mounted (container root filesystems) stay. Thresholds and \
+                ages come from the agent's --config file when given, then from these flags.
+                """)
+        @OptionGroup var store: ImageStoreOptions
+        @Option(help: "The agent's KubeletConfiguration file, for imageGC* and imageMinimumGCAge.")
+        var config: String?
+        @Flag(help: "Remove every unused image, whatever the disk usage.")
+        var all = false
+        @Option(name: .customLong("image-gc-high-threshold"), help: "Usage percent that starts a collection (default 85).")
+        var high: Int?
+        @Option(name: .customLong("image-gc-low-threshold"), help: "Usage percent a collection frees down to (default 80).")
+        var low: Int?
+        @Option(name: .customLong("minimum-image-gc-age"), help: "Keep images stored more recently than this, e.g. 2m, 0s (default 2m).")
+        var minimumAge: String?
+
+        func run() async throws {
+            try await store.perform {
+                var policy = ImageGCPolicy()
+                if let config {
+                    let loaded = try ConfigLoader.load(path: config, overrides: AgentFlags())
+                    policy = ImageGCPolicy(kubelet: loaded.kubelet)
+                }
+                if let high { policy.highThresholdPercent = high }
+                if let low { policy.lowThresholdPercent = low }
+                if let minimumAge {
+                    guard let parsed = try? GoDuration(parsing: minimumAge), parsed >= .zero else {
+                        throw ValidationError("--minimum-image-gc-age: \"\(minimumAge)\" is not a duration like 2m or 90s")
+                    }
+                    policy.minimumAgeSeconds = Double(parsed.nanoseconds) / 1e9
+                }
+                let (_, images, layers) = try store.open()
+                let gc = try ImageGarbageCollector(images: images, layers: layers, policy: policy, logger: quietLogger())
+                let result = all ? try await gc.removeAllUnused() : try await gc.collect()
+                for record in result.removed {
+                    print("removed \(record.reference) \(record.target.digest)")
+                }
+                print("freed \(humanSize(result.freedBytes)); image filesystem usage \(result.usagePercentBefore)% -> \(result.usagePercentAfter)%")
+                if let shortfall = result.shortfall { printError("swiftlet image prune: warning: \(shortfall)") }
+            }
+        }
     }
 }

@@ -28,18 +28,30 @@ public struct ImagePuller: Sendable {
     private let logger: Logger
 
     /// A puller fetching through `client` into the given stores.
+    ///
+    /// The image-level limits follow kubelet's `serializeImagePulls` and
+    /// `maxParallelImagePulls`: serialized pulls run one image at a time; otherwise at most
+    /// `maxParallelImagePulls` images (unlimited when nil) are pulled at once, the rest wait in
+    /// arrival order.
     /// - Parameters:
     ///   - maxParallelLayers: layer downloads running at once per pull (at least 1).
     ///   - serialize: when true, pulls through this puller run one image at a time.
+    ///   - maxParallelImagePulls: when not serialized, the most images pulled at once (at least 1; nil: no limit).
     public init(client: RegistryClient, content: ContentStore, images: ImageStore, layers: LayerStore,
-                maxParallelLayers: Int = 3, serialize: Bool = false,
+                maxParallelLayers: Int = 3, serialize: Bool = false, maxParallelImagePulls: Int? = nil,
                 logger: Logger = Logger(label: "swiftlet.images.pull")) {
         self.client = client
         self.content = content
         self.images = images
         self.layers = layers
         self.maxParallelLayers = max(1, maxParallelLayers)
-        self.gate = serialize ? PullGate() : nil
+        if serialize {
+            gate = PullGate(capacity: 1)
+        } else if let limit = maxParallelImagePulls {
+            gate = PullGate(capacity: max(1, limit))
+        } else {
+            gate = nil
+        }
         self.logger = logger
     }
 
@@ -83,14 +95,14 @@ public struct ImagePuller: Sendable {
                                 progress: @escaping @Sendable (PullProgress) -> Void,
                                 added: AddedContent) async throws -> ImageRecord {
         let source = reference.description
-        let (manifest, descriptor, configDescriptor) = try await client.resolve(reference, platform: platform)
-        // RegistryClient hands back the parsed manifest only; registries that serve manifests
-        // through the blob endpoint let us keep the exact bytes, verified like any blob.
-        do {
-            try await ingestBlob(reference, descriptor, source: source, added: added)
-        } catch let error as RegistryError where error.isNotFound {
-            logger.debug("registry does not serve the manifest as a blob; not stored",
-                         metadata: ["reference": "\(reference)", "digest": "\(descriptor.digest)"])
+        let resolved = try await client.resolve(reference, platform: platform)
+        let manifest = resolved.manifest, descriptor = resolved.descriptor, configDescriptor = resolved.config
+        // The manifest's exact bytes, so the stored image is complete and verifiable offline.
+        if !content.contains(descriptor.digest) {
+            _ = try await content.ingest(
+                expected: descriptor, from: "\(source): manifest \(descriptor.digest)",
+                chunks: BytesChunk(bytes: resolved.manifestBytes))
+            await added.addBlob(descriptor.digest)
         }
         let configPath = try await ingestBlob(reference, configDescriptor, source: source, added: added)
         guard configDescriptor.size <= 4 << 20, let configData = FileManager.default.contents(atPath: configPath) else {
@@ -167,26 +179,44 @@ private actor AddedContent {
     func addLayer(_ chainID: String) { layers.append(chainID) }
 }
 
-/// Lets one pull run at a time, in arrival order.
+/// Lets `capacity` pulls run at once; the others wait in arrival order.
 actor PullGate {
-    private var busy = false
+    private let capacity: Int
+    private var running = 0
     private var waiters: [CheckedContinuation<Void, Never>] = []
 
+    init(capacity: Int) { self.capacity = capacity }
+
     func enter() async {
-        if !busy {
-            busy = true
+        if running < capacity {
+            running += 1
             return
         }
+        // `leave` hands its slot straight to the first waiter, so `running` stays counted.
         await withCheckedContinuation { waiters.append($0) }
     }
 
     func leave() {
         if waiters.isEmpty {
-            busy = false
+            running -= 1
         } else {
             waiters.removeFirst().resume()
         }
     }
+}
+
+/// One buffer as a one-element async sequence, for ingesting bytes already in memory.
+private struct BytesChunk: AsyncSequence, Sendable {
+    typealias Element = [UInt8]
+    let bytes: [UInt8]
+    struct AsyncIterator: AsyncIteratorProtocol {
+        var bytes: [UInt8]?
+        mutating func next() async throws -> [UInt8]? {
+            defer { bytes = nil }
+            return bytes
+        }
+    }
+    func makeAsyncIterator() -> AsyncIterator { AsyncIterator(bytes: bytes) }
 }
 
 /// A blob's bytes as an async sequence; the download starts only when the sequence is iterated,

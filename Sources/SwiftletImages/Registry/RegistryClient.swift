@@ -69,17 +69,18 @@ public final class RegistryClient: Sendable {
     /// Fetches `/v2/<name>/manifests/<tag-or-digest>`, verifies the bytes against the
     /// reference's digest (or the registry's `Docker-Content-Digest`), and for an index or
     /// manifest list selects the platform's manifest and fetches it by digest.
-    /// - Returns: the manifest, the descriptor of its bytes (digest, size, media type), and its config descriptor.
+    /// - Returns: the manifest with its exact bytes and descriptor, its config descriptor, and
+    ///   the index the reference named, if it named one.
     /// - Throws: `RegistryError` for missing content, schema 1 manifests, digest mismatches,
     ///   refused credentials, unknown platforms and unreachable registries.
-    public func resolve(_ reference: ImageReference, platform: Platform) async throws
-        -> (manifest: ImageManifest, descriptor: Descriptor, config: Descriptor)
-    {
+    public func resolve(_ reference: ImageReference, platform: Platform) async throws -> ResolvedImage {
         try await withEndpoints(reference) { endpoint in
             let top = try await fetchManifest(
                 reference, endpoint: endpoint, tagOrDigest: reference.manifestReference, expected: reference.digest)
             var chosen = top
+            var indexBlob: ResolvedImage.Blob?
             if MediaType.isIndex(top.descriptor.mediaType) {
+                indexBlob = ResolvedImage.Blob(bytes: top.bytes, descriptor: top.descriptor)
                 let index: ImageIndex
                 do {
                     index = try JSONDecoder().decode(ImageIndex.self, from: Data(top.bytes))
@@ -109,7 +110,8 @@ public final class RegistryClient: Sendable {
             } catch {
                 throw RegistryError.protocolViolation(host: endpoint.host, "manifest of \(reference) is not valid: \(error)")
             }
-            return (manifest, chosen.descriptor, manifest.config)
+            return ResolvedImage(
+                manifest: manifest, manifestBytes: chosen.bytes, descriptor: chosen.descriptor, index: indexBlob)
         }
     }
 
@@ -189,8 +191,10 @@ public final class RegistryClient: Sendable {
     /// Streams the blob `descriptor` of `reference`'s repository into `sink`, following redirects.
     ///
     /// The size is checked (a longer or shorter body is an error); the digest is the caller's to
-    /// verify, since it hashes the bytes it stores anyway. Requests are retried until the first
-    /// byte reaches `sink`; a connection lost later fails the download.
+    /// verify, since it hashes the bytes it stores anyway. A connection lost mid-body is resumed
+    /// where it broke, with a `Range` request (or, from a server that ignores ranges, by
+    /// skipping the bytes already delivered), up to the client's attempt limit; `sink` sees
+    /// every byte exactly once, in order.
     /// - Parameters:
     ///   - sink: receives the body in order, one network read at a time.
     ///   - progress: bytes received so far and the total (the descriptor's size), after each chunk.
@@ -202,31 +206,96 @@ public final class RegistryClient: Sendable {
         try await withEndpoints(reference) { endpoint in
             let url = "\(endpoint.baseURL)/v2/\(reference.path)/blobs/\(descriptor.digest)"
             let what = "blob \(reference.path)@\(descriptor.digest)"
-            let response = try await get(url, endpoint: endpoint, reference: reference, accept: ["*/*"])
-            let status = Int(response.status.code)
-            if status == 404 {
-                await Self.drain(response)
-                throw RegistryError.notFound(host: endpoint.host, what)
-            }
-            guard status == 200 else {
-                throw RegistryError.http(host: endpoint.host, status: status, what, body: await Self.errorBody(response))
-            }
             var done: Int64 = 0
+            var interruptions = 0
+            var delay = options.initialBackoffMilliseconds
             progress(0, descriptor.size)
-            for try await buffer in response.body {
-                done += Int64(buffer.readableBytes)
-                if done > descriptor.size {
-                    throw RegistryError.protocolViolation(
-                        host: endpoint.host, "\(what) is longer than the \(descriptor.size) bytes its descriptor gives")
+            while true {
+                let range = done > 0 ? "bytes=\(done)-" : nil
+                let response = try await get(url, endpoint: endpoint, reference: reference, accept: ["*/*"], range: range)
+                let status = Int(response.status.code)
+                if status == 404 {
+                    await Self.drain(response)
+                    throw RegistryError.notFound(host: endpoint.host, what)
                 }
-                try await sink(Array(buffer.readableBytesView))
-                progress(done, descriptor.size)
-            }
-            if done != descriptor.size {
-                throw RegistryError.protocolViolation(
-                    host: endpoint.host, "\(what) ended after \(done) of \(descriptor.size) bytes")
+                // Bytes of this response that were delivered before the connection broke.
+                var skip: Int64 = 0
+                switch status {
+                case 200:
+                    skip = done
+                case 206 where done > 0:
+                    let start = response.headers.first(name: "Content-Range").flatMap(Self.rangeStart)
+                    guard start == done else {
+                        throw RegistryError.protocolViolation(
+                            host: endpoint.host,
+                            "\(what): asked to resume at byte \(done), got Content-Range \(response.headers.first(name: "Content-Range") ?? "missing")")
+                    }
+                default:
+                    throw RegistryError.http(host: endpoint.host, status: status, what, body: await Self.errorBody(response))
+                }
+                do {
+                    for try await buffer in response.body {
+                        var view = buffer.readableBytesView[...]
+                        if skip > 0 {
+                            let dropped = min(Int64(view.count), skip)
+                            view = view.dropFirst(Int(dropped))
+                            skip -= dropped
+                            if view.isEmpty { continue }
+                        }
+                        done += Int64(view.count)
+                        if done > descriptor.size {
+                            throw RegistryError.protocolViolation(
+                                host: endpoint.host, "\(what) is longer than the \(descriptor.size) bytes its descriptor gives")
+                        }
+                        do {
+                            try await sink(Array(view))
+                        } catch {
+                            throw SinkFailure(underlying: error)
+                        }
+                        progress(done, descriptor.size)
+                    }
+                } catch let failure as SinkFailure {
+                    throw failure.underlying
+                } catch let error as RegistryError {
+                    throw error
+                } catch let error as CancellationError {
+                    throw error
+                } catch {
+                    interruptions += 1
+                    guard interruptions < options.maxAttempts else {
+                        throw RegistryError.unreachable(
+                            host: endpoint.host, attempts: interruptions,
+                            lastCause: "\(what) broke off after \(done) of \(descriptor.size) bytes: \(Self.describe(error))")
+                    }
+                    logger.info(
+                        "blob download interrupted, resuming",
+                        metadata: ["blob": "\(descriptor.digest)", "done": "\(done)", "total": "\(descriptor.size)",
+                                   "cause": "\(Self.describe(error))"])
+                    try await Task.sleep(for: .milliseconds(delay))
+                    delay *= 2
+                    continue
+                }
+                if skip > 0 || done != descriptor.size {
+                    throw RegistryError.protocolViolation(
+                        host: endpoint.host, "\(what) ended after \(done) of \(descriptor.size) bytes")
+                }
+                return
             }
         }
+    }
+
+    /// An error thrown by a `fetchBlob` caller's sink, passed through without a retry.
+    private struct SinkFailure: Error {
+        var underlying: any Error
+    }
+
+    /// The first byte position of a `Content-Range: bytes START-END/TOTAL` header.
+    private static func rangeStart(_ header: String) -> Int64? {
+        let trimmed = header.trimmingCharacters(in: .whitespaces)
+        guard trimmed.lowercased().hasPrefix("bytes ") else { return nil }
+        let spec = trimmed.dropFirst("bytes ".count)
+        guard let dash = spec.firstIndex(of: "-") else { return nil }
+        return Int64(spec[..<dash].trimmingCharacters(in: .whitespaces))
     }
 
     // MARK: Endpoints, auth, retries
@@ -259,7 +328,7 @@ public final class RegistryClient: Sendable {
 
     /// GETs `url`, answering a 401 challenge once; returns any other response for the caller to judge.
     private func get(
-        _ url: String, endpoint: RegistryEndpoint, reference: ImageReference, accept: [String]
+        _ url: String, endpoint: RegistryEndpoint, reference: ImageReference, accept: [String], range: String? = nil
     ) async throws -> HTTPClientResponse {
         let host = endpoint.host
         let scope = Self.scope(reference)
@@ -267,6 +336,7 @@ public final class RegistryClient: Sendable {
         var request = HTTPClientRequest(url: url)
         request.method = .GET
         request.headers.add(name: "Accept", value: accept.joined(separator: ", "))
+        if let range { request.headers.add(name: "Range", value: range) }
         if let authorization = await cachedAuthorization(host: host, scope: scope, credentials: creds) {
             request.headers.replaceOrAdd(name: "Authorization", value: authorization)
         }

@@ -11,9 +11,9 @@ public struct RegistryClientOptions: Sendable, Hashable {
     /// Largest manifest accepted, in bytes (a guard against hostile registries).
     public var maxManifestBytes: Int
 
-    /// Creates options; the defaults are 10 s connect, 60 s read, 3 attempts, 200 ms first backoff.
+    /// Creates options; the defaults are 10 s connect, 60 s read, 5 attempts, 200 ms first backoff.
     public init(
-        connectTimeoutMilliseconds: Int64 = 10_000, readTimeoutMilliseconds: Int64 = 60_000, maxAttempts: Int = 3,
+        connectTimeoutMilliseconds: Int64 = 10_000, readTimeoutMilliseconds: Int64 = 60_000, maxAttempts: Int = 5,
         initialBackoffMilliseconds: Int64 = 200, maxManifestBytes: Int = 4 << 20
     ) {
         self.connectTimeoutMilliseconds = connectTimeoutMilliseconds

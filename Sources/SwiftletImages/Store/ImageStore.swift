@@ -50,6 +50,13 @@ public actor ImageStore {
         try save()
     }
 
+    /// Stores `record` exactly as given, creation time included (for restoring state).
+    /// - Throws: `ImageStoreError.system` when images.json cannot be written.
+    func replace(_ record: ImageRecord) throws {
+        records[record.reference] = record
+        try save()
+    }
+
     /// The record for `query`: a reference (normalised, so `busybox` finds
     /// `docker.io/library/busybox:latest`), a manifest or config digest, or a unique prefix of the
     /// image ID (at least 4 hex digits).
