@@ -72,4 +72,40 @@ struct ImageCLITests {
         #expect(missing.status == 1)
         #expect(missing.stderr.contains(dir.file("nope.tar")))
     }
+
+    @Test("prune: below the high threshold nothing goes; --all removes unused images past the minimum age; bad flags are named")
+    func prune() throws {
+        let dir = try TempDir("swiftlet-image-prune")
+        defer { dir.remove() }
+        let (_, archive) = try buildArchive(dir)
+        let root = ["--root-dir", dir.file("root")]
+        let imported = try Swiftlet.run(["image", "import", archive] + root)
+        try #require(imported.status == 0, "\(imported.stderr)")
+
+        // A threshold of 100 % is never reached on a disk with room for this test.
+        let quiet = try Swiftlet.run(["image", "prune", "--image-gc-high-threshold", "100", "--image-gc-low-threshold", "90"] + root)
+        #expect(quiet.status == 0, "\(quiet.stderr)")
+        #expect(!quiet.stdout.contains("removed"))
+        #expect(quiet.stdout.contains("freed 0 B"))
+
+        // The image was stored just now: the default minimum age (2m) keeps it.
+        let young = try Swiftlet.run(["image", "prune", "--all"] + root)
+        #expect(young.status == 0, "\(young.stderr)")
+        #expect(!young.stdout.contains("removed"))
+
+        let all = try Swiftlet.run(["image", "prune", "--all", "--minimum-image-gc-age", "0s"] + root)
+        #expect(all.status == 0, "\(all.stderr)")
+        #expect(all.stdout.contains("removed docker.io/tools/busybox:e2e sha256:"))
+        let ls = try Swiftlet.run(["image", "ls"] + root)
+        #expect(ls.stdout.split(separator: "\n").count == 1)
+        let layers = try FileManager.default.contentsOfDirectory(atPath: dir.file("root/images/layers"))
+        #expect(layers.isEmpty)
+
+        let bad = try Swiftlet.run(["image", "prune", "--minimum-image-gc-age", "soon"] + root)
+        #expect(bad.status != 0)
+        #expect(bad.stderr.contains("--minimum-image-gc-age"))
+        let inverted = try Swiftlet.run(["image", "prune", "--image-gc-high-threshold", "50", "--image-gc-low-threshold", "60"] + root)
+        #expect(inverted.status == 1)
+        #expect(inverted.stderr.contains("imageGCLowThresholdPercent"))
+    }
 }

@@ -142,4 +142,115 @@ struct PullTests {
         }
         try await client.shutdown()
     }
+
+    /// Pushes `repo:1`: one layer of `mib` MiB of random bytes (incompressible, so the blob is that big).
+    static func pushRandomLayerImage(_ registry: TestRegistry, _ repo: String, mib: Int) throws {
+        let work = registry.dir + "/image-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: work, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: work) }
+        try registryTestRun(
+            """
+            cd \(work) && umoci init --layout oci && umoci new --image oci:img && umoci unpack --image oci:img b >/dev/null \
+            && head -c \(mib)M /dev/urandom > b/rootfs/random && umoci repack --image oci:img b \
+            && skopeo copy --quiet --dest-tls-verify=false oci:\(work)/oci:img docker://\(registry.host)/\(repo):1
+            """)
+    }
+
+    @Test("a registry killed in the middle of a layer and restarted: the download resumes where it broke and the pull succeeds; killed for good, the pull fails naming the blob")
+    func resumeMidBlob() async throws {
+        let registry = try TestRegistry()
+        defer { registry.remove() }
+        try Self.pushRandomLayerImage(registry, "big", mib: 48)
+        let reference = try ImageReference(parsing: "\(registry.host)/big:1")
+
+        for restart in [true, false] {
+            let stores = try PullTestStores()
+            defer { stores.remove() }
+            let client = RegistryClient(
+                registries: try registry.registriesConfig,
+                options: RegistryClientOptions(connectTimeoutMilliseconds: 2000, maxAttempts: 5, initialBackoffMilliseconds: 300))
+            let killed = Mutex(false)
+            let log = ProgressLog()
+            let puller = stores.puller(client)
+            let outcome: Result<ImageRecord, any Error>
+            do {
+                outcome = .success(try await puller.pull(reference, platform: Self.amd64) { p in
+                    log.record(p)
+                    // Kill the registry once, a few MiB into the big layer.
+                    guard !p.reused, p.total > 40 << 20, p.done > 2 << 20, p.done < p.total else { return }
+                    let first = killed.withLock { k in
+                        defer { k = true }
+                        return !k
+                    }
+                    guard first else { return }
+                    registry.stop()
+                    if restart {
+                        Thread.detachNewThread {
+                            usleep(700_000)
+                            try? registry.start()
+                        }
+                    }
+                })
+            } catch {
+                outcome = .failure(error)
+            }
+            try await client.shutdown()
+            #expect(killed.withLock { $0 })
+            let big = log.all.filter { $0.total > 40 << 20 }
+            if restart {
+                let record = try outcome.get()
+                #expect(stores.layers.contains(chainID: record.chainIDs[0]))
+                // Progress never went backwards: the resumed request continued from the break.
+                let dones = big.map(\.done)
+                #expect(dones == dones.sorted())
+                #expect(dones.last == big.first?.total)
+            } else {
+                guard case .failure(let error) = outcome else {
+                    Issue.record("the pull succeeded with the registry down")
+                    continue
+                }
+                let registryError = try #require(error as? RegistryError)
+                #expect(registryError.isUnreachable)
+                #expect(registryError.message.contains(registry.host))
+                #expect(stores.content.list().isEmpty)
+                #expect(await stores.images.list().isEmpty)
+                try registry.start()
+            }
+        }
+    }
+
+    @Test("the pull gate admits maxParallelImagePulls pulls at once and the rest in arrival order; serialize admits one")
+    func pullGate() async throws {
+        for capacity in [1, 2, 3] {
+            let gate = PullGate(capacity: capacity)
+            let state = GateProbe()
+            await withTaskGroup(of: Void.self) { group in
+                for i in 0..<8 {
+                    group.addTask {
+                        await gate.enter()
+                        state.withLock { s in
+                            s.running += 1
+                            s.peak = max(s.peak, s.running)
+                            s.order.append(i)
+                        }
+                        try? await Task.sleep(for: .milliseconds(30))
+                        state.withLock { $0.running -= 1 }
+                        await gate.leave()
+                    }
+                    // Arrival order is the order of `enter` calls.
+                    try? await Task.sleep(for: .milliseconds(2))
+                }
+            }
+            let result = state.withLock { $0 }
+            #expect(result.order.count == 8)
+            #expect(result.peak == capacity)
+            #expect(result.order.count == 8 && result.running == 0)
+        }
+    }
+}
+
+/// Counts pulls inside a `PullGate`, from any task.
+private final class GateProbe: Sendable {
+    private let state = Mutex((running: 0, peak: 0, order: [Int]()))
+    func withLock<T>(_ body: (inout (running: Int, peak: Int, order: [Int])) -> T) -> T { state.withLock { body(&$0) } }
 }

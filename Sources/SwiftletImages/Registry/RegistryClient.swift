@@ -254,6 +254,8 @@ public final class RegistryClient: Sendable {
                         }
                         progress(done, descriptor.size)
                     }
+                    // A body that ends early (the server went away between reads) is resumed too.
+                    if skip == 0, done < descriptor.size { throw ShortBody() }
                 } catch let failure as SinkFailure {
                     throw failure.underlying
                 } catch let error as RegistryError {
@@ -282,6 +284,11 @@ public final class RegistryClient: Sendable {
                 return
             }
         }
+    }
+
+    /// A blob body that ended before its descriptor's size.
+    private struct ShortBody: Error, CustomStringConvertible {
+        var description: String { "the connection closed before the end of the body" }
     }
 
     /// An error thrown by a `fetchBlob` caller's sink, passed through without a retry.
