@@ -92,4 +92,80 @@ struct ImagePullCLITests {
         #expect(missing.status == 1)
         #expect(missing.stderr.contains("\(host)/tools/busybox:nope"))
     }
+
+    @Test("credentials come from <root-dir>/config.json and the insecure registry from <root-dir>/registries.yaml; without them the pull fails saying why")
+    func nodeCredentials() throws {
+        let dir = try TempDir("swiftlet-image-pull-auth")
+        defer { dir.remove() }
+        let port = try Self.freePort()
+        let host = "127.0.0.1:\(port)"
+        let htpasswd = try runProcess("/usr/bin/htpasswd", ["-Bbn", "node", "s3cret"])
+        try #require(htpasswd.status == 0)
+        _ = try dir.write("htpasswd", htpasswd.stdout)
+        _ = try dir.write("config.yml", """
+            version: 0.1
+            log:
+              level: error
+              accesslog:
+                disabled: true
+            storage:
+              filesystem:
+                rootdirectory: \(dir.path)/storage
+            http:
+              addr: \(host)
+            auth:
+              htpasswd:
+                realm: swiftlet-e2e
+                path: \(dir.path)/htpasswd
+
+            """)
+        let registry = Process()
+        registry.executableURL = URL(fileURLWithPath: "/usr/bin/docker-registry")
+        registry.arguments = ["serve", dir.file("config.yml")]
+        registry.standardOutput = FileHandle(forWritingAtPath: "/dev/null")
+        registry.standardError = FileHandle(forWritingAtPath: "/dev/null")
+        try registry.run()
+        defer {
+            kill(registry.processIdentifier, SIGKILL)
+            registry.waitUntilExit()
+        }
+        let script = """
+            set -e
+            cd \(dir.path)
+            umoci init --layout oci
+            umoci new --image oci:img
+            umoci unpack --image oci:img b >/dev/null
+            mkdir -p b/rootfs/bin
+            cp /bin/busybox b/rootfs/bin/
+            umoci repack --image oci:img b
+            for i in $(seq 1 100); do
+              skopeo copy --quiet --dest-tls-verify=false --dest-creds node:s3cret oci:oci:img docker://\(host)/private/app:1 && exit 0
+              sleep 0.1
+            done
+            exit 1
+            """
+        let pushed = try runProcess("/bin/sh", ["-c", script])
+        try #require(pushed.status == 0, "pushing the image failed: \(pushed.stderr)")
+        let rootDir = dir.file("root")
+        try FileManager.default.createDirectory(atPath: rootDir, withIntermediateDirectories: true)
+        let reference = "\(host)/private/app:1"
+
+        let anonymous = try Swiftlet.run(["image", "pull", reference, "--insecure-registry", host, "--root-dir", rootDir])
+        #expect(anonymous.status == 1)
+        #expect(anonymous.stderr.contains("no credentials"))
+
+        // The node's files: credentials in config.json (Docker's format), plain HTTP in registries.yaml.
+        let auth = Data("node:s3cret".utf8).base64EncodedString()
+        _ = try dir.write("root/config.json", #"{"auths": {"\#(host)": {"auth": "\#(auth)"}}}"#)
+        _ = try dir.write("root/registries.yaml", "configs:\n  \"\(host)\":\n    insecure: true\n")
+        let pulled = try Swiftlet.run(["image", "pull", reference, "--root-dir", rootDir])
+        #expect(pulled.status == 0, "\(pulled.stderr)")
+        #expect(pulled.stdout.contains("pulled \(reference)"))
+
+        _ = try dir.write("root/registries.yaml", "configs:\n  \"\(host)\":\n    insecure: maybe\n")
+        let broken = try Swiftlet.run(["image", "pull", reference, "--root-dir", rootDir])
+        #expect(broken.status == 1)
+        #expect(broken.stderr.contains("registries.yaml"))
+        #expect(broken.stderr.contains("insecure"))
+    }
 }
