@@ -1,0 +1,192 @@
+import Foundation
+import SwiftletAPI
+import Testing
+@testable import SwiftletAgent
+
+private func running(_ name: String, started: Bool? = true) -> ContainerStatus {
+    ContainerStatus(name: name, state: ContainerState(running: ContainerStateRunning()), started: started)
+}
+private func exited(_ name: String, _ code: Int32) -> ContainerStatus {
+    ContainerStatus(name: name, state: ContainerState(terminated: ContainerStateTerminated(exitCode: code)))
+}
+private func waiting(_ name: String, lastExit: Int32? = nil) -> ContainerStatus {
+    ContainerStatus(
+        name: name, state: ContainerState(waiting: ContainerStateWaiting(reason: "CrashLoopBackOff")),
+        lastState: lastExit.map { ContainerState(terminated: ContainerStateTerminated(exitCode: $0)) })
+}
+private func spec(_ policy: String?, init inits: [Container] = [], apps: [String]) -> PodSpec {
+    var spec = PodSpec(containers: apps.map { Container(name: $0, image: "busybox") })
+    spec.restartPolicy = policy
+    spec.initContainers = inits.isEmpty ? nil : inits
+    return spec
+}
+private func sidecar(_ name: String) -> Container {
+    var c = Container(name: name, image: "busybox")
+    c.restartPolicy = "Always"
+    return c
+}
+
+@Suite("Pod phase, as kubelet's getPhase derives it")
+struct PodPhaseTests {
+    @Test("no statuses yet, or a container still waiting to start: Pending")
+    func pending() {
+        #expect(PodPhaseRule.phase(spec: spec(nil, apps: ["a"]), statuses: []) == "Pending")
+        #expect(PodPhaseRule.phase(spec: spec(nil, apps: ["a", "b"]), statuses: [running("a"), waiting("b")]) == "Pending")
+    }
+
+    @Test("all started and one running: Running; all exited under Always: Running (restarting)")
+    func runningPhase() {
+        #expect(PodPhaseRule.phase(spec: spec(nil, apps: ["a", "b"]), statuses: [running("a"), exited("b", 0)]) == "Running")
+        #expect(PodPhaseRule.phase(spec: spec("Always", apps: ["a"]), statuses: [exited("a", 1)]) == "Running")
+        #expect(PodPhaseRule.phase(spec: spec("Always", apps: ["a"]), statuses: [waiting("a", lastExit: 1)]) == "Running")
+    }
+
+    @Test("all exited: Succeeded when all exited 0; Failed under Never with a failure; Running under OnFailure with a failure")
+    func terminal() {
+        #expect(PodPhaseRule.phase(spec: spec("Never", apps: ["a", "b"]), statuses: [exited("a", 0), exited("b", 0)]) == "Succeeded")
+        #expect(PodPhaseRule.phase(spec: spec("OnFailure", apps: ["a"]), statuses: [exited("a", 0)]) == "Succeeded")
+        #expect(PodPhaseRule.phase(spec: spec("Never", apps: ["a", "b"]), statuses: [exited("a", 0), exited("b", 2)]) == "Failed")
+        #expect(PodPhaseRule.phase(spec: spec("OnFailure", apps: ["a"]), statuses: [exited("a", 2)]) == "Running")
+    }
+
+    @Test("init containers: running or not started keeps Pending; a failed one fails a Never pod, and retries otherwise")
+    func initContainers() {
+        let inits = [Container(name: "i1", image: "busybox"), Container(name: "i2", image: "busybox")]
+        #expect(PodPhaseRule.phase(spec: spec("Always", init: inits, apps: ["a"]), statuses: [running("i1")]) == "Pending")
+        #expect(PodPhaseRule.phase(spec: spec("Always", init: inits, apps: ["a"]), statuses: [exited("i1", 0)]) == "Pending")
+        #expect(PodPhaseRule.phase(spec: spec("Never", init: inits, apps: ["a"]), statuses: [exited("i1", 1)]) == "Failed")
+        #expect(PodPhaseRule.phase(spec: spec("OnFailure", init: inits, apps: ["a"]), statuses: [waiting("i1", lastExit: 1)]) == "Pending")
+        #expect(PodPhaseRule.phase(spec: spec("Always", init: inits, apps: ["a"]),
+                                   statuses: [exited("i1", 0), exited("i2", 0), running("a")]) == "Running")
+    }
+
+    @Test("sidecars: running but not started keeps Pending; a sidecar that stopped does not decide the phase")
+    func sidecars() {
+        let s = spec("Never", init: [sidecar("log")], apps: ["a"])
+        #expect(PodPhaseRule.phase(spec: s, statuses: [running("log", started: false)]) == "Pending")
+        #expect(PodPhaseRule.phase(spec: s, statuses: [running("log"), running("a")]) == "Running")
+        #expect(PodPhaseRule.phase(spec: s, statuses: [exited("log", 137), exited("a", 0)]) == "Succeeded")
+        // A sidecar restarting after the app started does not send the pod back to Pending.
+        #expect(PodPhaseRule.phase(spec: spec("Always", init: [sidecar("log")], apps: ["a"]),
+                                   statuses: [running("log", started: false), running("a")]) == "Running")
+    }
+
+    @Test("a pod being terminated takes a terminal phase, except a static pod")
+    func terminalPods() {
+        let s = spec("Always", apps: ["a"])
+        #expect(PodPhaseRule.phase(spec: s, statuses: [exited("a", 143)], podIsTerminal: true) == "Failed")
+        #expect(PodPhaseRule.phase(spec: s, statuses: [exited("a", 0)], podIsTerminal: true) == "Succeeded")
+        #expect(PodPhaseRule.phase(spec: s, statuses: [exited("a", 143)], podIsTerminal: true, isStatic: true) == "Running")
+    }
+}
+
+@Suite("CrashLoopBackOff, kubelet's container restart backoff")
+struct CrashLoopBackoffTests {
+    @Test("the first exit restarts at once; later exits wait 10, 20, 40 … seconds capped at 300, measured from the finish")
+    func sequence() {
+        var backoff = CrashLoopBackoff()
+        var now = Date(timeIntervalSince1970: 1_000_000)
+        #expect(backoff.restartTime(key: "c", finishedAt: now, now: now) == nil)
+        var waits: [TimeInterval] = []
+        for _ in 0..<8 {
+            now += 1  // the container runs one second and crashes again
+            let finished = now
+            guard let until = backoff.restartTime(key: "c", finishedAt: finished, now: now) else {
+                Issue.record("no backoff after a repeated crash")
+                return
+            }
+            waits.append(until.timeIntervalSince(finished))
+            // Asking again before the time is up changes nothing.
+            #expect(backoff.restartTime(key: "c", finishedAt: finished, now: until - 1) == until)
+            now = until
+            #expect(backoff.restartTime(key: "c", finishedAt: finished, now: now) == nil)
+        }
+        #expect(waits == [10, 20, 40, 80, 160, 300, 300, 300])
+    }
+
+    @Test("ten minutes of clean running resets the backoff to 10 s; keys are independent")
+    func reset() {
+        var backoff = CrashLoopBackoff()
+        let t0 = Date(timeIntervalSince1970: 2_000_000)
+        _ = backoff.restartTime(key: "a", finishedAt: t0, now: t0)
+        _ = backoff.restartTime(key: "a", finishedAt: t0 + 1, now: t0 + 11)  // 10 s, then armed to 20
+        #expect(backoff.currentBackoff(key: "a") == 20)
+        // Ran cleanly from t0+11 for 11 minutes.
+        let late = t0 + 11 + 660
+        #expect(backoff.restartTime(key: "a", finishedAt: late, now: late) == nil)
+        #expect(backoff.currentBackoff(key: "a") == 10)
+        #expect(backoff.currentBackoff(key: "b") == 0)
+        #expect(backoff.restartTime(key: "b", finishedAt: late, now: late) == nil)
+    }
+
+    @Test("restart rules: Always restarts everything, OnFailure only failures, Never nothing; sidecars always")
+    func rules() {
+        #expect(RestartRule.shouldRestart(exitCode: 0, podRestartPolicy: nil))
+        #expect(RestartRule.shouldRestart(exitCode: 0, podRestartPolicy: "Always"))
+        #expect(!RestartRule.shouldRestart(exitCode: 0, podRestartPolicy: "OnFailure"))
+        #expect(RestartRule.shouldRestart(exitCode: 1, podRestartPolicy: "OnFailure"))
+        #expect(!RestartRule.shouldRestart(exitCode: 1, podRestartPolicy: "Never"))
+        #expect(RestartRule.shouldRestart(exitCode: 0, podRestartPolicy: "Never", containerRestartPolicy: "Always"))
+        #expect(RestartRule.shouldRetryInit(exitCode: 1, podRestartPolicy: "Always"))
+        #expect(RestartRule.shouldRetryInit(exitCode: 1, podRestartPolicy: "OnFailure"))
+        #expect(!RestartRule.shouldRetryInit(exitCode: 1, podRestartPolicy: "Never"))
+        #expect(!RestartRule.shouldRetryInit(exitCode: 0, podRestartPolicy: "Always"))
+    }
+
+    @Test("the manual clock wakes sleepers only when advanced past their deadline")
+    func manualClock() async throws {
+        let clock = ManualClock()
+        let start = clock.now()
+        let task = Task { try await clock.sleep(until: start + 10); return clock.now() }
+        while clock.pendingDeadlines.isEmpty { await Task.yield() }
+        clock.advance(by: 5)
+        #expect(clock.pendingDeadlines == [start + 10])
+        clock.advance(by: 5)
+        #expect(try await task.value == start + 10)
+        let cancelled = Task { try await clock.sleep(until: start + 100) }
+        while clock.pendingDeadlines.isEmpty { await Task.yield() }
+        cancelled.cancel()
+        await #expect(throws: CancellationError.self) { try await cancelled.value }
+    }
+}
+
+@Suite("Static pod identity, as kubelet's file source sets it")
+struct StaticPodIdentityTests {
+    func pod(_ yaml: String) throws -> Pod {
+        let result = PodManifestReader.read(Data(yaml.utf8))
+        return try #require(result.documents.first?.pod)
+    }
+
+    @Test("name gets -<node>, namespace defaults, UID is stable for the same node, file and content, and changes with any of them")
+    func identity() throws {
+        let base = try pod("apiVersion: v1\nkind: Pod\nmetadata:\n  name: web\nspec:\n  containers:\n  - name: c\n    image: busybox\n")
+        var a = base
+        StaticPodIdentity.apply(to: &a, nodeName: "Node1", file: "/etc/swiftlet/manifests/web.yaml")
+        #expect(a.metadata.name == "web-node1")
+        #expect(a.metadata.namespace == "default")
+        #expect(a.spec.nodeName == "node1")
+        let uid = try #require(a.metadata.uid)
+        #expect(uid.count == 32 && uid.allSatisfy(\.isHexDigit))
+        #expect(a.metadata.annotations?["kubernetes.io/config.hash"] == uid)
+        #expect(a.metadata.annotations?["kubernetes.io/config.source"] == "file")
+        #expect(a.metadata.annotations?["kubernetes.io/config.seen"] != nil)
+        #expect(a.spec.tolerations?.contains { $0.operator == "Exists" && $0.effect == "NoExecute" } == true)
+        #expect(StaticPodIdentity.isStatic(a))
+
+        var same = base
+        StaticPodIdentity.apply(to: &same, nodeName: "node1", file: "/etc/swiftlet/manifests/web.yaml")
+        #expect(same.metadata.uid == uid)
+        var otherFile = base
+        StaticPodIdentity.apply(to: &otherFile, nodeName: "node1", file: "/etc/swiftlet/manifests/web2.yaml")
+        #expect(otherFile.metadata.uid != uid)
+        var edited = base
+        edited.spec.containers[0].image = "busybox:1.36"
+        StaticPodIdentity.apply(to: &edited, nodeName: "node1", file: "/etc/swiftlet/manifests/web.yaml")
+        #expect(edited.metadata.uid != uid)
+
+        var explicit = try pod("apiVersion: v1\nkind: Pod\nmetadata:\n  name: web\n  namespace: kube-system\n  uid: fixed-uid\nspec:\n  containers:\n  - name: c\n    image: busybox\n")
+        StaticPodIdentity.apply(to: &explicit, nodeName: "node1", file: "/m/web.yaml")
+        #expect(explicit.metadata.uid == "fixed-uid")
+        #expect(explicit.metadata.namespace == "kube-system")
+    }
+}
