@@ -65,6 +65,7 @@ let package = Package(
             dependencies: [
                 "SwiftletAPI",
                 "SwiftletImages",
+                "SwiftletRuntime",
                 "SwiftletSystemd",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -118,7 +119,7 @@ let package = Package(
         // Proves the libseccomp module map links; the runtime builds on it.
         .testTarget(name: "CSeccompTests", dependencies: ["CSeccomp"]),
         // Runs the built `swiftlet` binary as a user would (make builds it before the tests).
-        .testTarget(name: "SwiftletE2ETests"),
+        .testTarget(name: "SwiftletE2ETests", dependencies: ["SwiftletImages"]),
     ],
     swiftLanguageModes: [.v6]
 )

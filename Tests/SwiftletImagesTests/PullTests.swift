@@ -5,7 +5,7 @@ import Testing
 @testable import SwiftletImages
 
 /// Stores under a fresh temp root, removed by `remove()`.
-private struct PullTestStores {
+struct PullTestStores {
     let root: String
     let content: ContentStore
     let images: ImageStore

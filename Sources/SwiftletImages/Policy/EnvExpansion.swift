@@ -1,8 +1,8 @@
 /// Kubernetes' `$(VAR)` expansion for command, args and env values: `$(NAME)` becomes the
 /// variable's value when it is defined and stays as written when not; `$$` is a literal `$`;
 /// any other `$` is kept.
-enum EnvExpansion {
-    static func expand(_ input: String, with variables: [String: String]) -> String {
+public enum EnvExpansion {
+    public static func expand(_ input: String, with variables: [String: String]) -> String {
         let bytes = Array(input.utf8)
         guard bytes.contains(UInt8(ascii: "$")) else { return input }
         var out: [UInt8] = []
