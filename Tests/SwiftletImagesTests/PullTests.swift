@@ -219,38 +219,43 @@ struct PullTests {
         }
     }
 
-    @Test("the pull gate admits maxParallelImagePulls pulls at once and the rest in arrival order; serialize admits one")
+    @Test("the pull gate admits maxParallelImagePulls pulls at once and holds the rest until one leaves; serialize admits one")
     func pullGate() async throws {
         for capacity in [1, 2, 3] {
             let gate = PullGate(capacity: capacity)
-            let state = GateProbe()
-            await withTaskGroup(of: Void.self) { group in
-                for i in 0..<8 {
+            let probe = GateProbe()
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for _ in 0..<8 {
                     group.addTask {
                         await gate.enter()
-                        state.withLock { s in
+                        probe.withLock { s in
                             s.running += 1
                             s.peak = max(s.peak, s.running)
-                            s.order.append(i)
                         }
-                        try? await Task.sleep(for: .milliseconds(30))
-                        state.withLock { $0.running -= 1 }
+                        // Hold the slot until the test opens the gate.
+                        while !probe.withLock({ $0.open }) { try await Task.sleep(for: .milliseconds(2)) }
+                        probe.withLock { $0.running -= 1 }
                         await gate.leave()
                     }
-                    // Arrival order is the order of `enter` calls.
-                    try? await Task.sleep(for: .milliseconds(2))
                 }
+                let deadline = ContinuousClock.now + .seconds(30)
+                while probe.withLock({ $0.running }) < capacity, ContinuousClock.now < deadline {
+                    try await Task.sleep(for: .milliseconds(5))
+                }
+                // Give a ninth admission every chance to happen; it must not.
+                try await Task.sleep(for: .milliseconds(200))
+                #expect(probe.withLock { $0.running } == capacity)
+                probe.withLock { $0.open = true }
+                try await group.waitForAll()
             }
-            let result = state.withLock { $0 }
-            #expect(result.order.count == 8)
-            #expect(result.peak == capacity)
-            #expect(result.order.count == 8 && result.running == 0)
+            #expect(probe.withLock { $0.peak } == capacity)
+            #expect(probe.withLock { $0.running } == 0)
         }
     }
 }
 
 /// Counts pulls inside a `PullGate`, from any task.
 private final class GateProbe: Sendable {
-    private let state = Mutex((running: 0, peak: 0, order: [Int]()))
-    func withLock<T>(_ body: (inout (running: Int, peak: Int, order: [Int])) -> T) -> T { state.withLock { body(&$0) } }
+    private let state = Mutex((running: 0, peak: 0, open: false))
+    func withLock<T>(_ body: (inout (running: Int, peak: Int, open: Bool)) -> T) -> T { state.withLock { body(&$0) } }
 }

@@ -162,6 +162,8 @@ public struct ImageGarbageCollector: Sendable {
         let grace = policy.minimumAgeSeconds
         var removed: [String] = []
         for hex in entries.sorted() where hex.count == 64 && !needed.contains(hex) && !mounted.contains(hex) {
+            // A pull in progress holds its layers by lease until its record is written.
+            if await images.holds(layer: "sha256:" + hex) { continue }
             var st = stat()
             guard stat("\(layers.layersDir)/\(hex)", &st) == 0 else { continue }
             let age = Date().timeIntervalSince1970 - Double(st.st_mtim.tv_sec)

@@ -80,23 +80,32 @@ public struct ImagePuller: Sendable {
     private func pullUngated(_ reference: ImageReference, platform: Platform,
                              progress: @escaping @Sendable (PullProgress) -> Void) async throws -> ImageRecord {
         let added = AddedContent()
+        let lease = await images.beginLease()
         do {
-            return try await pullCommitting(reference, platform: platform, progress: progress, added: added)
+            let record = try await pullCommitting(reference, platform: platform, progress: progress, added: added, lease: lease)
+            await images.endLease(lease)
+            return record
         } catch {
-            // A blob an image recorded meanwhile (a concurrent pull) stays.
-            let referenced = Set(await images.list().flatMap(\.blobs))
-            for digest in await added.blobs where !referenced.contains(digest) { try? await content.delete(digest) }
-            for chainID in await added.layers { try? await layers.remove(chainID: chainID) }
+            // What a record or another pull in progress holds stays.
+            for digest in await added.blobs where !(await images.holds(blob: digest, except: lease)) {
+                try? await content.delete(digest)
+            }
+            for chainID in await added.layers where !(await images.holds(layer: chainID, except: lease)) {
+                try? await layers.remove(chainID: chainID)
+            }
+            await images.endLease(lease)
             throw error
         }
     }
 
     private func pullCommitting(_ reference: ImageReference, platform: Platform,
                                 progress: @escaping @Sendable (PullProgress) -> Void,
-                                added: AddedContent) async throws -> ImageRecord {
+                                added: AddedContent, lease: UInt64) async throws -> ImageRecord {
         let source = reference.description
         let resolved = try await client.resolve(reference, platform: platform)
         let manifest = resolved.manifest, descriptor = resolved.descriptor, configDescriptor = resolved.config
+        await images.extendLease(
+            lease, blobs: [descriptor.digest, configDescriptor.digest] + manifest.layers.map(\.digest))
         // The manifest's exact bytes, so the stored image is complete and verifiable offline.
         if !content.contains(descriptor.digest) {
             _ = try await content.ingest(
@@ -120,6 +129,7 @@ public struct ImagePuller: Sendable {
                 "\(source): manifest \(descriptor.digest) has \(manifest.layers.count) layers but its config lists \(diffIDs.count) diff_ids")
         }
         let chainIDs = try LayerStore.chainIDs(diffIDs: diffIDs)
+        await images.extendLease(lease, layers: chainIDs)
         let limit = maxParallelLayers
         try await withThrowingTaskGroup(of: Void.self) { group in
             for (i, layer) in manifest.layers.enumerated() {
@@ -130,6 +140,13 @@ public struct ImagePuller: Sendable {
                 }
             }
             try await group.waitForAll()
+        }
+        // A failing pull that decided to clean up just before this one took its lease may have
+        // removed a layer this one found present; fetch any such layer again.
+        for (i, layer) in manifest.layers.enumerated() where !layers.contains(chainID: chainIDs[i]) {
+            logger.debug("layer removed by a concurrent cleanup, pulling it again", metadata: ["chainID": "\(chainIDs[i])"])
+            try await pullLayer(reference, layer, chainID: chainIDs[i], diffID: diffIDs[i],
+                                source: source, added: added, progress: progress)
         }
         let now = Date()
         let size = descriptor.size + configDescriptor.size + manifest.layers.reduce(0) { $0 + $1.size }

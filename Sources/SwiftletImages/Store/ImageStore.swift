@@ -12,6 +12,9 @@ public actor ImageStore {
     public nonisolated let content: ContentStore
     private var records: [String: ImageRecord]
     private let logger: Logger
+    /// Blobs and chain IDs that pulls in progress rely on, by lease.
+    private var leases: [UInt64: (blobs: Set<ImageDigest>, layers: Set<String>)] = [:]
+    private var nextLease: UInt64 = 1
 
     private struct FileFormat: Codable {
         var version: Int
@@ -95,12 +98,45 @@ public actor ImageStore {
         guard let record = try get(query) else { throw ImageStoreError.notFound("image \(query)") }
         records[record.reference] = nil
         try save()
-        let stillUsed = Set(records.values.flatMap(\.blobs))
+        let stillUsed = Set(records.values.flatMap(\.blobs)).union(leases.values.flatMap(\.blobs))
         for digest in Set(record.blobs) where !stillUsed.contains(digest) {
             try await content.delete(digest)
         }
         logger.info("removed image", metadata: ["reference": "\(record.reference)"])
         return record
+    }
+
+    // MARK: Leases
+
+    /// Starts a lease: while it lasts, the blobs and layers added to it count as in use, so a
+    /// failing pull's cleanup and the garbage collector leave them alone (containerd's leases).
+    public func beginLease() -> UInt64 {
+        defer { nextLease += 1 }
+        leases[nextLease] = ([], [])
+        return nextLease
+    }
+
+    /// Adds blobs and chain IDs to lease `id`.
+    public func extendLease(_ id: UInt64, blobs: [ImageDigest] = [], layers: [String] = []) {
+        leases[id]?.blobs.formUnion(blobs)
+        leases[id]?.layers.formUnion(layers)
+    }
+
+    /// Ends lease `id`.
+    public func endLease(_ id: UInt64) {
+        leases[id] = nil
+    }
+
+    /// Whether a record, or a lease other than `except`, holds the blob.
+    public func holds(blob digest: ImageDigest, except: UInt64? = nil) -> Bool {
+        if records.values.contains(where: { $0.blobs.contains(digest) }) { return true }
+        return leases.contains { $0.key != except && $0.value.blobs.contains(digest) }
+    }
+
+    /// Whether a record, or a lease other than `except`, holds the layer `chainID`.
+    public func holds(layer chainID: String, except: UInt64? = nil) -> Bool {
+        if records.values.contains(where: { $0.chainIDs.contains(chainID) }) { return true }
+        return leases.contains { $0.key != except && $0.value.layers.contains(chainID) }
     }
 
     /// Records that a container used the image `query` names at `date`.
