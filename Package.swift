@@ -66,6 +66,7 @@ let package = Package(
                 "SwiftletAPI",
                 "SwiftletImages",
                 "SwiftletRuntime",
+                "CRuntimeShim",
                 "SwiftletSystemd",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import ServiceLifecycle
+import SwiftletRuntime
 import SwiftletSystemd
 
 /// The node agent: composes its long-running services in a `ServiceGroup` that turns SIGTERM
@@ -44,18 +45,6 @@ public struct Agent: Sendable {
             "rootDir": "\(loaded.agent.rootDir)",
             "staticPodPath": "\(loaded.kubelet.staticPodPath)",
         ])
-        let podSource = StaticPodDirectoryService(
-            directory: loaded.kubelet.staticPodPath,
-            period: loaded.kubelet.fileCheckFrequency.duration,
-            logger: logger
-        ) { [notifier, logger] summary in
-            // The first complete scan of the sources is when the agent is serving.
-            Self.send(logger) { try notifier.status(summary) }
-            Self.send(logger) { try notifier.ready() }
-            logger.info("agent ready", metadata: ["status": "\(summary)"])
-        } onChange: { [notifier, logger] summary in
-            Self.send(logger) { try notifier.status(summary) }
-        }
         let nodeImages: NodeImages
         do {
             nodeImages = try NodeImages(rootDir: loaded.agent.rootDir, kubelet: loaded.kubelet, logger: logger)
@@ -65,10 +54,42 @@ public struct Agent: Sendable {
         // Containers that use images arrive with pods; until then mounted layers are what is in use.
         let imageGC = ImageGCService(
             collector: nodeImages.collector, period: .seconds(300), inUse: { [] }, logger: logger)
+        do {
+            // Bidirectional and HostToContainer mounts need the root dir on a shared mount, as kubelet makes it.
+            try VolumeManager.makeShared(loaded.agent.rootDir)
+        } catch {
+            logger.warning("cannot make the root dir a shared mount; mountPropagation will fail", metadata: ["error": "\(error)"])
+        }
+        let runtimeRoot = loaded.agent.runDir + "/runtime"
+        let watcher: ExitWatcher
+        do {
+            try FileManager.default.createDirectory(atPath: runtimeRoot, withIntermediateDirectories: true,
+                                                    attributes: [.posixPermissions: 0o700])
+            watcher = try ExitWatcher(runtimeRoot: runtimeRoot, logger: logger)
+        } catch {
+            throw AgentError.filesystem("\(runtimeRoot): \(error)")
+        }
+        let services = PodServices(
+            runtime: ContainerRuntime(root: runtimeRoot, logger: logger), images: nodeImages, watcher: watcher,
+            clock: SystemClock(), sandboxes: HostNetworkSandboxProvider(resolvConf: loaded.kubelet.resolvConf),
+            rootDir: loaded.agent.rootDir, podLogsDir: loaded.kubelet.podLogsDir, kubelet: loaded.kubelet,
+            envContext: NodeFacts.envContext(nodeIPs: loaded.agent.nodeIPs), logger: logger)
+        let manager = PodManager(services: services, directory: loaded.kubelet.staticPodPath, nodeName: nodeName, logger: logger)
+        let pods = PodManagerService(
+            manager: manager, watcher: watcher, directory: loaded.kubelet.staticPodPath,
+            period: loaded.kubelet.fileCheckFrequency.duration, logger: logger
+        ) { [notifier, logger] summary in
+            // The first complete scan of the sources is when the agent is serving.
+            Self.send(logger) { try notifier.status(summary) }
+            Self.send(logger) { try notifier.ready() }
+            logger.info("agent ready", metadata: ["status": "\(summary)"])
+        } onChange: { [notifier, logger] summary in
+            Self.send(logger) { try notifier.status(summary) }
+        }
         let systemd = SystemdLifecycleService(notifier: notifier, logger: logger)
         // Services shut down in reverse order: systemd hears STOPPING=1 first.
         let group = ServiceGroup(configuration: .init(
-            services: [.init(service: imageGC), .init(service: podSource), .init(service: systemd)],
+            services: [.init(service: imageGC), .init(service: pods), .init(service: systemd)],
             gracefulShutdownSignals: [.sigterm, .sigint],
             logger: logger
         ))

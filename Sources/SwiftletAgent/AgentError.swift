@@ -1,6 +1,6 @@
 /// Errors of the agent, each with a message a user can act on.
 public struct AgentError: Error, Sendable, CustomStringConvertible {
-    private enum Code: Sendable { case staticPodPath, config, filesystem }
+    private enum Code: Sendable { case staticPodPath, config, filesystem, invalid }
     private let code: Code
     /// What went wrong, naming the file or field.
     public let message: String
@@ -16,6 +16,9 @@ public struct AgentError: Error, Sendable, CustomStringConvertible {
     public static func config(_ message: String) -> AgentError { AgentError(.config, message) }
     /// A directory or file the agent needs cannot be created.
     public static func filesystem(_ message: String) -> AgentError { AgentError(.filesystem, message) }
+
+    /// A pod asks for something this node cannot do.
+    public static func invalid(_ message: String) -> AgentError { AgentError(.invalid, message) }
 
     public var description: String { message }
 }

@@ -73,6 +73,7 @@ enum ConfigFileDecoder {
         f.maxPods = r.int32("maxPods")
         f.podPidsLimit = r.int64("podPidsLimit")
         f.resolvConf = r.string("resolvConf")
+        f.podLogsDir = r.string("podLogsDir")
         f.serializeImagePulls = r.bool("serializeImagePulls")
         f.maxParallelImagePulls = r.int32("maxParallelImagePulls")
         f.evictionHard = r.stringMap("evictionHard")

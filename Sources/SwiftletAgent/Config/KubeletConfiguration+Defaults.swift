@@ -54,6 +54,7 @@ extension KubeletConfiguration {
         maxPods = 110
         podPidsLimit = -1
         resolvConf = KubeletConfiguration.defaultResolvConf
+        podLogsDir = "/var/log/pods"
         serializeImagePulls = true
         maxParallelImagePulls = nil
         evictionHard = KubeletConfiguration.defaultEvictionHard

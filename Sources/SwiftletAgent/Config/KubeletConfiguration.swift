@@ -78,6 +78,8 @@ public struct KubeletConfiguration: Codable, Sendable, Equatable {
     public var podPidsLimit: Int64
     /// Resolver configuration given to pods' `/etc/resolv.conf`; empty: none. Default `/etc/resolv.conf`.
     public var resolvConf: String
+    /// Where container logs go: `<podLogsDir>/<ns>_<pod>_<uid>/<container>/<restart>.log`. Default `/var/log/pods`.
+    public var podLogsDir: String
     /// Pull images one at a time. Default true (false when `maxParallelImagePulls` > 1 is set).
     public var serializeImagePulls: Bool
     /// Maximum number of parallel image pulls; nil: no limit. Default nil.
@@ -220,6 +222,7 @@ extension KubeletConfiguration {
         maxPods = try take(.maxPods, maxPods)
         podPidsLimit = try take(.podPidsLimit, podPidsLimit)
         resolvConf = try take(.resolvConf, resolvConf)
+        podLogsDir = try take(.podLogsDir, podLogsDir)
         serializeImagePulls = try take(.serializeImagePulls, serializeImagePulls)
         maxParallelImagePulls = try c.decodeIfPresent(Int32.self, forKey: .maxParallelImagePulls)
         evictionHard = try take(.evictionHard, evictionHard)

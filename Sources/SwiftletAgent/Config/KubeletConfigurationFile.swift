@@ -45,6 +45,7 @@ struct KubeletConfigurationFile: Sendable, Equatable {
     var maxPods: Int32?
     var podPidsLimit: Int64?
     var resolvConf: String?
+    var podLogsDir: String?
     var serializeImagePulls: Bool?
     var maxParallelImagePulls: Int32?
     var evictionHard: [String: String]?
@@ -132,6 +133,7 @@ extension KubeletConfiguration {
         maxPods = nonZero(file.maxPods) ?? maxPods
         if let limit = file.podPidsLimit, limit >= 0 { podPidsLimit = limit }
         resolvConf = file.resolvConf ?? resolvConf
+        podLogsDir = nonEmpty(file.podLogsDir) ?? podLogsDir
         maxParallelImagePulls = file.maxParallelImagePulls
         if let serialize = file.serializeImagePulls {
             serializeImagePulls = serialize

@@ -16,6 +16,8 @@ public struct StaticManifestScanner: Sendable {
         public var pods: [String]
         /// Every problem in the file, formatted `field: body` with a document prefix if needed.
         public var errors: [String]
+        /// The valid pods, as decoded (defaults applied, identity not yet).
+        public var podObjects: [Pod] = []
     }
 
     /// Differences between two scans.
@@ -118,6 +120,24 @@ public struct StaticManifestScanner: Sendable {
             let namespace = pod.metadata.namespace.flatMap { $0.isEmpty ? nil : $0 } ?? "default"
             return "\(namespace)/\(pod.metadata.name ?? "")"
         }
-        return FileState(modified: modified, size: size, pods: pods, errors: errors)
+        let objects = result.documents.compactMap { $0.isValid ? $0.pod : nil }
+        return FileState(modified: modified, size: size, pods: pods, errors: errors, podObjects: objects)
+    }
+
+    /// The pods to run, with kubelet's file-source identity applied: for a pod named by more
+    /// than one file, only the first file (by name) counts.
+    public func desiredPods(nodeName: String) -> [(file: String, pod: Pod)] {
+        var seen: Set<String> = []
+        var result: [(file: String, pod: Pod)] = []
+        for name in files.keys.sorted() {
+            guard let state = files[name] else { continue }
+            for (key, pod) in zip(state.pods, state.podObjects) where !seen.contains(key) {
+                seen.insert(key)
+                var pod = pod
+                StaticPodIdentity.apply(to: &pod, nodeName: nodeName, file: directory + "/" + name)
+                result.append((directory + "/" + name, pod))
+            }
+        }
+        return result
     }
 }

@@ -56,4 +56,34 @@ public enum PodResources {
         for (name, limit) in container.resources?.limits ?? [:] where requests[name] == nil { requests[name] = limit }
         return requests
     }
+
+    /// The pod's memory limit as kubelet sets it on the pod cgroup (`ResourceConfigForPod`): the
+    /// pod-level limit when set, otherwise, only when every container declares a memory limit,
+    /// the larger of (app containers + sidecars) and the peak of the init sequence, plus overhead;
+    /// nil when some container is unlimited.
+    public static func memoryLimit(_ pod: Pod) -> Int64? {
+        if let podLevel = pod.spec.resources?.limits?["memory"], podLevel.sign > 0 { return podLevel.value }
+        func limit(_ c: Container) -> Int64? {
+            guard let q = c.resources?.limits?["memory"], q.sign > 0 else { return nil }
+            return q.value
+        }
+        var sidecars: Int64 = 0
+        var initPeak: Int64 = 0
+        for c in pod.spec.initContainers ?? [] {
+            guard let l = limit(c) else { return nil }
+            if c.restartPolicy == "Always" {
+                sidecars += l
+                initPeak = max(initPeak, sidecars)
+            } else {
+                initPeak = max(initPeak, sidecars + l)
+            }
+        }
+        var apps: Int64 = 0
+        for c in pod.spec.containers {
+            guard let l = limit(c) else { return nil }
+            apps += l
+        }
+        let overhead = pod.spec.overhead?["memory"]?.value ?? 0
+        return max(apps + sidecars, initPeak) + overhead
+    }
 }

@@ -55,6 +55,9 @@ public struct ImageGCResult: Sendable {
     /// Set when the thresholds asked for more than removing every eligible image freed.
     public var shortfall: String?
 
-    /// Bytes freed on the image filesystem.
-    public var freedBytes: Int64 { max(0, availableAfter - availableBefore) }
+    /// Bytes freed on the image filesystem (its free space before and after; 0 when nothing
+    /// was removed, since other writers change the free space too).
+    public var freedBytes: Int64 {
+        removed.isEmpty && removedLayers.isEmpty ? 0 : max(0, availableAfter - availableBefore)
+    }
 }

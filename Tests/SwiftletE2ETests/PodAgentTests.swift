@@ -1,0 +1,329 @@
+import Foundation
+import Glibc
+import Testing
+
+/// A real `swiftlet agent` on a temp root, run, log, manifest and image store, with a busybox
+/// image imported as `swiftlet.test/busybox:e2e`. Everything it made is removed by `cleanUp()`,
+/// containers, mounts and cgroups included, even when a test fails.
+final class AgentHarness: @unchecked Sendable {
+    let dir: TempDir
+    var agent: Process?
+    var stderrPath: String { dir.file("agent.log") }
+    static let image = "swiftlet.test/busybox:e2e"
+
+    init() throws {
+        dir = try TempDir("swiftlet-pods")
+        let script = """
+            set -e
+            cd \(dir.path)
+            umoci init --layout oci >/dev/null
+            umoci new --image oci:img
+            umoci unpack --image oci:img b >/dev/null
+            mkdir -p b/rootfs/bin b/rootfs/sbin b/rootfs/usr/bin b/rootfs/usr/sbin b/rootfs/tmp b/rootfs/etc
+            cp /bin/busybox b/rootfs/bin/
+            chroot b/rootfs /bin/busybox --install -s
+            umoci repack --image oci:img b
+            rm -rf b
+            """
+        let built = try runProcess("/bin/sh", ["-c", script])
+        try #require(built.status == 0, "building the image failed: \(built.stderr)")
+        let imported = try Swiftlet.run(["image", "import", dir.file("oci"), "--name", Self.image, "--root-dir", dir.file("root")])
+        try #require(imported.status == 0, "import failed: \(imported.stderr)")
+        _ = try dir.write("config.yaml", """
+            apiVersion: kubelet.config.k8s.io/v1beta1
+            kind: KubeletConfiguration
+            staticPodPath: \(dir.file("manifests"))
+            fileCheckFrequency: 2s
+            podLogsDir: \(dir.file("logs"))
+            """)
+        try FileManager.default.createDirectory(atPath: dir.file("manifests"), withIntermediateDirectories: true)
+    }
+
+    var runtimeRoot: String { dir.file("run/runtime") }
+
+    func startAgent() throws {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: Swiftlet.binary)
+        p.arguments = ["agent", "--config", dir.file("config.yaml"), "--root-dir", dir.file("root"),
+                       "--run-dir", dir.file("run"), "--hostname-override", "e2e-node"]
+        var env = ProcessInfo.processInfo.environment
+        env.removeValue(forKey: "NOTIFY_SOCKET")
+        env.removeValue(forKey: "JOURNAL_STREAM")
+        p.environment = env
+        _ = FileManager.default.createFile(atPath: stderrPath, contents: nil)
+        let log = try FileHandle(forWritingTo: URL(fileURLWithPath: stderrPath))
+        log.seekToEndOfFile()
+        p.standardError = log
+        p.standardOutput = FileHandle.nullDevice
+        try p.run()
+        agent = p
+    }
+
+    func killAgent(_ signal: Int32 = SIGKILL) {
+        guard let p = agent else { return }
+        if p.isRunning { kill(p.processIdentifier, signal) }
+        p.waitUntilExit()
+        agent = nil
+    }
+
+    func writeManifest(_ name: String, _ yaml: String) throws { _ = try dir.write("manifests/\(name)", yaml) }
+    func removeManifest(_ name: String) throws { try FileManager.default.removeItem(atPath: dir.file("manifests/\(name)")) }
+
+    /// The statuses the agent wrote, by pod name.
+    func statuses() -> [String: [String: Any]] {
+        var result: [String: [String: Any]] = [:]
+        for uid in (try? FileManager.default.contentsOfDirectory(atPath: dir.file("root/pods"))) ?? [] {
+            guard let data = FileManager.default.contents(atPath: dir.file("root/pods/\(uid)/status.json")),
+                  let pod = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
+                  let meta = pod["metadata"] as? [String: Any], let name = meta["name"] as? String else { continue }
+            result[name] = pod
+        }
+        return result
+    }
+
+    /// Waits up to `timeout` seconds for `check` to hold on a pod's status.
+    @discardableResult
+    func waitFor(_ pod: String, timeout: Double = 60, _ what: String, _ check: ([String: Any]) -> Bool) throws -> [String: Any] {
+        let deadline = Date().addingTimeInterval(timeout)
+        var last: [String: Any]?
+        while Date() < deadline {
+            if let status = statuses()[pod] {
+                last = status
+                if check(status) { return status }
+            }
+            usleep(50_000)
+        }
+        let log = (try? String(contentsOfFile: stderrPath, encoding: .utf8)) ?? ""
+        throw HarnessFailure("pod \(pod): timed out waiting for \(what); last status: \(String(describing: last?["status"]))\nagent log tail:\n\(log.suffix(3000))")
+    }
+
+    func runtimeIDs() -> [String] {
+        ((try? FileManager.default.contentsOfDirectory(atPath: runtimeRoot)) ?? []).sorted()
+    }
+
+    /// Stops the agent and removes every container, mount and cgroup it made.
+    func cleanUp() {
+        killAgent()
+        for id in runtimeIDs() {
+            _ = try? Swiftlet.run(["runtime", "--root", runtimeRoot, "delete", "--force", id])
+        }
+        if let mounts = try? String(contentsOfFile: "/proc/self/mountinfo", encoding: .utf8) {
+            let points = mounts.split(separator: "\n").compactMap { line -> String? in
+                let f = line.split(separator: " ")
+                return f.count > 4 ? String(f[4]) : nil
+            }.filter { $0.hasPrefix(dir.path + "/") }.sorted(by: >)
+            for point in points { _ = umount2(point, 2) }
+        }
+        for uid in (try? FileManager.default.contentsOfDirectory(atPath: dir.file("root/pods"))) ?? [] {
+            for cg in PodAgentTests.podCgroupDirs(uid: uid) { _ = rmdir(cg) }
+        }
+        dir.remove()
+    }
+}
+
+struct HarnessFailure: Error, CustomStringConvertible {
+    var description: String
+    init(_ description: String) { self.description = description }
+}
+
+private func containerStatus(_ pod: [String: Any], _ name: String, init isInit: Bool = false) -> [String: Any]? {
+    let status = pod["status"] as? [String: Any]
+    let list = status?[isInit ? "initContainerStatuses" : "containerStatuses"] as? [[String: Any]]
+    return list?.first { $0["name"] as? String == name }
+}
+private func state(_ c: [String: Any]?) -> [String: Any]? { c?["state"] as? [String: Any] }
+private func phase(_ pod: [String: Any]) -> String? { (pod["status"] as? [String: Any])?["phase"] as? String }
+private func uid(_ pod: [String: Any]) -> String { ((pod["metadata"] as? [String: Any])?["uid"] as? String) ?? "" }
+
+@Suite("Pods on a node: the agent runs static pods", .serialized, .enabled(if: isRoot, "the agent needs root"))
+struct PodAgentTests {
+    static func podCgroupDirs(uid: String) -> [String] {
+        let controllers = ["cpu", "cpuacct", "memory", "pids", "devices", "freezer", "blkio", "cpuset", "unified", "systemd"]
+        return controllers.flatMap { c in ["besteffort/", "burstable/", ""].map { "/sys/fs/cgroup/\(c)/kubepods/\($0)pod\(uid)" } }
+            + ["besteffort/", "burstable/", ""].map { "/sys/fs/cgroup/kubepods/\($0)pod\(uid)" }
+    }
+
+    @Test("init containers run in order, the app runs and logs in CRI format; kill -9 of the agent leaves it running and the restarted agent re-adopts it; removing the manifest runs preStop, sends SIGTERM and cleans up everything")
+    func lifecycle() throws {
+        let h = try AgentHarness()
+        defer { h.cleanUp() }
+        try h.writeManifest("life.yaml", """
+            apiVersion: v1
+            kind: Pod
+            metadata: {name: life, namespace: e2e}
+            spec:
+              hostNetwork: true
+              terminationGracePeriodSeconds: 10
+              initContainers:
+              - {name: init1, image: \(AgentHarness.image), imagePullPolicy: Never, command: [sh, -c, "echo init1 ran"]}
+              - {name: init2, image: \(AgentHarness.image), imagePullPolicy: Never, command: [sh, -c, "echo init2 ran"]}
+              containers:
+              - name: app
+                image: \(AgentHarness.image)
+                imagePullPolicy: Never
+                env: [{name: POD, valueFrom: {fieldRef: {fieldPath: metadata.name}}}]
+                command: [sh, -c, "echo app started in $(POD); trap 'echo got TERM; exit 0' TERM; while true; do sleep 0.1; done"]
+                lifecycle:
+                  preStop: {exec: {command: [sh, -c, "echo prestop ran > /proc/1/fd/1"]}}
+            """)
+        try h.startAgent()
+        let running = try h.waitFor("life-e2e-node", "app running") { pod in
+            state(containerStatus(pod, "app"))?["running"] != nil
+        }
+        let podUID = uid(running)
+        #expect(phase(running) == "Running")
+        for name in ["init1", "init2"] {
+            let terminated = state(containerStatus(running, name, init: true))?["terminated"] as? [String: Any]
+            #expect(terminated?["exitCode"] as? Int == 0 && terminated?["reason"] as? String == "Completed", "\(name): \(String(describing: terminated))")
+        }
+        let t1 = ((state(containerStatus(running, "init1", init: true))?["terminated"] as? [String: Any])?["finishedAt"] as? String) ?? ""
+        let t2 = ((state(containerStatus(running, "init2", init: true))?["terminated"] as? [String: Any])?["startedAt"] as? String) ?? ""
+        #expect(!t1.isEmpty && !t2.isEmpty && t1 <= t2, "init2 starts after init1 finished: \(t1) vs \(t2)")
+        let logDir = h.dir.file("logs/e2e_life-e2e-node_\(podUID)")
+        let initLog = (try? String(contentsOfFile: logDir + "/init1/0.log", encoding: .utf8)) ?? ""
+        #expect(initLog.range(of: #"^\d{4}-\d\d-\d\dT[0-9:.]+Z stdout F init1 ran\n$"#, options: .regularExpression) != nil, "CRI log: \(initLog)")
+        let appID = try #require(containerStatus(running, "app")?["containerID"] as? String)
+        let appLog = try FileHandle(forReadingFrom: URL(fileURLWithPath: logDir + "/app/0.log"))
+
+        // kill -9: the container keeps running; a new agent adopts it without a restart.
+        h.killAgent(SIGKILL)
+        usleep(300_000)
+        let id = String(appID.dropFirst("swiftlet://".count))
+        let st = try Swiftlet.run(["runtime", "--root", h.runtimeRoot, "state", id])
+        #expect(st.stdout.contains("\"running\""), "after kill -9 of the agent: \(st.stdout) \(st.stderr)")
+        try h.startAgent()
+        usleep(1_500_000)
+        let adopted = try h.waitFor("life-e2e-node", "app still running after restart") { pod in
+            state(containerStatus(pod, "app"))?["running"] != nil
+        }
+        #expect(containerStatus(adopted, "app")?["containerID"] as? String == appID)
+        #expect(containerStatus(adopted, "app")?["restartCount"] as? Int == 0)
+
+        // Removing the manifest terminates the pod gracefully and removes everything.
+        try h.removeManifest("life.yaml")
+        let deadline = Date().addingTimeInterval(30)
+        while FileManager.default.fileExists(atPath: h.dir.file("root/pods/\(podUID)")), Date() < deadline { usleep(50_000) }
+        #expect(!FileManager.default.fileExists(atPath: h.dir.file("root/pods/\(podUID)")), "pod dir removed")
+        let log = String(decoding: appLog.readDataToEndOfFile(), as: UTF8.self)
+        let lines = log.split(separator: "\n").map { $0.split(separator: " ", maxSplits: 3).last.map(String.init) ?? "" }
+        #expect(lines == ["app started in life-e2e-node", "prestop ran", "got TERM"], "app log: \(log)")
+        #expect(h.runtimeIDs().isEmpty, "containers left: \(h.runtimeIDs())")
+        #expect(!FileManager.default.fileExists(atPath: logDir))
+        for cg in Self.podCgroupDirs(uid: podUID) {
+            #expect(!FileManager.default.fileExists(atPath: cg), "cgroup left: \(cg)")
+        }
+        let mounts = (try? String(contentsOfFile: "/proc/self/mountinfo", encoding: .utf8)) ?? ""
+        #expect(!mounts.contains(h.dir.path), "mounts left below \(h.dir.path)")
+        h.killAgent(SIGTERM)
+    }
+
+    @Test("a crashing container restarts at once, then waits in CrashLoopBackOff with its last exit; an exit while the agent is down is reported with its true code")
+    func crashLoopAndExitWhileDown() throws {
+        let h = try AgentHarness()
+        defer { h.cleanUp() }
+        try h.writeManifest("crash.yaml", """
+            apiVersion: v1
+            kind: Pod
+            metadata: {name: crash}
+            spec:
+              hostNetwork: true
+              containers:
+              - {name: c, image: \(AgentHarness.image), imagePullPolicy: Never, command: [sh, -c, "echo crashing; exit 3"]}
+            """)
+        try h.writeManifest("once.yaml", """
+            apiVersion: v1
+            kind: Pod
+            metadata: {name: once}
+            spec:
+              hostNetwork: true
+              restartPolicy: Never
+              containers:
+              - {name: c, image: \(AgentHarness.image), imagePullPolicy: Never, command: [sh, -c, "sleep 3; exit 7"]}
+            """)
+        try h.startAgent()
+        let looping = try h.waitFor("crash-e2e-node", "CrashLoopBackOff") { pod in
+            (state(containerStatus(pod, "c"))?["waiting"] as? [String: Any])?["reason"] as? String == "CrashLoopBackOff"
+        }
+        let c = containerStatus(looping, "c")
+        #expect(c?["restartCount"] as? Int == 1)
+        let last = (c?["lastState"] as? [String: Any])?["terminated"] as? [String: Any]
+        #expect(last?["exitCode"] as? Int == 3 && last?["reason"] as? String == "Error")
+        let message = (state(c)?["waiting"] as? [String: Any])?["message"] as? String ?? ""
+        #expect(message.hasPrefix("back-off 10s restarting failed container=c pod=crash-e2e-node_default("), "\(message)")
+        #expect(phase(looping) == "Running")
+
+        try h.waitFor("once-e2e-node", "running") { state(containerStatus($0, "c"))?["running"] != nil }
+        h.killAgent(SIGKILL)
+        sleep(4)  // the container exits 7 while no agent runs
+        try h.startAgent()
+        let done = try h.waitFor("once-e2e-node", "terminated") { state(containerStatus($0, "c"))?["terminated"] != nil }
+        let terminated = state(containerStatus(done, "c"))?["terminated"] as? [String: Any]
+        #expect(terminated?["exitCode"] as? Int == 7)
+        #expect(phase(done) == "Failed")
+        #expect(containerStatus(done, "c")?["restartCount"] as? Int == 0)
+
+        try h.removeManifest("crash.yaml")
+        try h.removeManifest("once.yaml")
+        let deadline = Date().addingTimeInterval(30)
+        while !h.runtimeIDs().isEmpty, Date() < deadline { usleep(100_000) }
+        #expect(h.runtimeIDs().isEmpty)
+        h.killAgent(SIGTERM)
+    }
+
+    @Test("two containers share an emptyDir and the host's localhost; a downwardAPI volume shows the pod's labels; volumes are gone after the pod")
+    func sharedVolumes() throws {
+        let h = try AgentHarness()
+        defer { h.cleanUp() }
+        try h.writeManifest("shared.yaml", """
+            apiVersion: v1
+            kind: Pod
+            metadata: {name: shared, labels: {app: demo, tier: web}}
+            spec:
+              hostNetwork: true
+              terminationGracePeriodSeconds: 2
+              volumes:
+              - {name: data, emptyDir: {}}
+              - {name: mem, emptyDir: {medium: Memory, sizeLimit: 8Mi}}
+              - name: info
+                downwardAPI: {items: [{path: labels, fieldRef: {fieldPath: metadata.labels}}]}
+              containers:
+              - name: writer
+                image: \(AgentHarness.image)
+                imagePullPolicy: Never
+                command: [sh, -c, "echo hello from writer > /data/msg; df -k /mem | tail -1 > /data/memfs; sleep 1000"]
+                volumeMounts: [{name: data, mountPath: /data}, {name: mem, mountPath: /mem}]
+              - name: reader
+                image: \(AgentHarness.image)
+                imagePullPolicy: Never
+                command: [sh, -c, "while [ ! -s /in/msg ]; do sleep 0.1; done; cat /in/msg; cat /info/labels; echo; touch /info/x 2>/dev/null || echo read-only; sleep 1000"]
+                volumeMounts: [{name: data, mountPath: /in, readOnly: true}, {name: info, mountPath: /info}]
+            """)
+        try h.startAgent()
+        let running = try h.waitFor("shared-e2e-node", "both running") { pod in
+            state(containerStatus(pod, "writer"))?["running"] != nil && state(containerStatus(pod, "reader"))?["running"] != nil
+        }
+        let podUID = uid(running)
+        let logPath = h.dir.file("logs/default_shared-e2e-node_\(podUID)/reader/0.log")
+        var text = ""
+        let deadline = Date().addingTimeInterval(20)
+        while !text.contains("read-only"), Date() < deadline {
+            text = (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? ""
+            usleep(100_000)
+        }
+        let lines = text.split(separator: "\n").map { $0.split(separator: " ", maxSplits: 3).last.map(String.init) ?? "" }
+        #expect(lines == ["hello from writer", "app=\"demo\"", "tier=\"web\"", "read-only"], "reader log: \(text)")
+        let emptyDir = h.dir.file("root/pods/\(podUID)/volumes/kubernetes.io~empty-dir/data")
+        #expect((try? String(contentsOfFile: emptyDir + "/msg", encoding: .utf8)) == "hello from writer\n")
+        let memfs = (try? String(contentsOfFile: emptyDir + "/memfs", encoding: .utf8)) ?? ""
+        #expect(memfs.split(separator: " ").dropFirst().first == "8192", "tmpfs of 8Mi: \(memfs)")
+
+        try h.removeManifest("shared.yaml")
+        let gone = Date().addingTimeInterval(30)
+        while FileManager.default.fileExists(atPath: h.dir.file("root/pods/\(podUID)")), Date() < gone { usleep(50_000) }
+        #expect(!FileManager.default.fileExists(atPath: h.dir.file("root/pods/\(podUID)")))
+        let mounts = (try? String(contentsOfFile: "/proc/self/mountinfo", encoding: .utf8)) ?? ""
+        #expect(!mounts.contains(h.dir.file("root/pods")), "volume mounts left")
+        #expect(h.runtimeIDs().isEmpty)
+        h.killAgent(SIGTERM)
+    }
+}
