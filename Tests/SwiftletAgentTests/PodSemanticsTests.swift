@@ -190,3 +190,37 @@ struct StaticPodIdentityTests {
         #expect(explicit.metadata.namespace == "kube-system")
     }
 }
+
+@Suite("CRI log reading and kubectl's STATUS column")
+struct NodeToolsTests {
+    @Test("partial (P) lines join until their full (F) line, per stream; a line split across reads waits for its end")
+    func criLog() {
+        var reader = CRILogReader()
+        let first = reader.feed("2026-01-01T00:00:00.1Z stdout P hel\n2026-01-01T00:00:00.2Z stderr F oops\n2026-01-01T00:00:00.3Z stdout F lo\n2026-01-01T00:00:00.4Z std")
+        #expect(first == [
+            CRILogReader.Line(time: "2026-01-01T00:00:00.2Z", stream: "stderr", content: "oops"),
+            CRILogReader.Line(time: "2026-01-01T00:00:00.1Z", stream: "stdout", content: "hello"),
+        ])
+        let second = reader.feed("out F  two  spaces\n")
+        #expect(second == [CRILogReader.Line(time: "2026-01-01T00:00:00.4Z", stream: "stdout", content: " two  spaces")])
+    }
+
+    @Test("STATUS shows init progress, waiting reasons and terminations as kubectl does")
+    func status() throws {
+        var pod = Pod(metadata: ObjectMeta(name: "p"), spec: PodSpec(containers: [Container(name: "a", image: "x")]))
+        pod.spec.initContainers = [Container(name: "i", image: "x")]
+        pod.status.phase = "Pending"
+        pod.status.initContainerStatuses = [ContainerStatus(name: "i", state: ContainerState(running: ContainerStateRunning()))]
+        #expect(NodePods.displayStatus(pod) == "Init:0/1")
+        pod.status.initContainerStatuses = [ContainerStatus(name: "i", state: ContainerState(terminated: ContainerStateTerminated(exitCode: 0, reason: "Completed")))]
+        pod.status.containerStatuses = [ContainerStatus(name: "a", state: ContainerState(waiting: ContainerStateWaiting(reason: "CrashLoopBackOff")))]
+        pod.status.phase = "Running"
+        #expect(NodePods.displayStatus(pod) == "CrashLoopBackOff")
+        pod.status.containerStatuses = [ContainerStatus(name: "a", state: ContainerState(terminated: ContainerStateTerminated(exitCode: 0, reason: "Completed")))]
+        pod.status.phase = "Succeeded"
+        #expect(NodePods.displayStatus(pod) == "Completed")
+        #expect(NodePods.ready(pod) == "0/1")
+        #expect(NodePods.age(since: Date(timeIntervalSince1970: 0), now: Date(timeIntervalSince1970: 90)) == "90s")
+        #expect(NodePods.age(since: Date(timeIntervalSince1970: 0), now: Date(timeIntervalSince1970: 3 * 3600)) == "3h")
+    }
+}

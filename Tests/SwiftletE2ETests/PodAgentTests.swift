@@ -251,6 +251,17 @@ struct PodAgentTests {
         let message = (state(c)?["waiting"] as? [String: Any])?["message"] as? String ?? ""
         #expect(message.hasPrefix("back-off 10s restarting failed container=c pod=crash-e2e-node_default("), "\(message)")
         #expect(phase(looping) == "Running")
+        let root = ["--root-dir", h.dir.file("root")]
+        let ps = try Swiftlet.run(["ps", "-a"] + root)
+        #expect(ps.status == 0, "\(ps.stderr)")
+        let row = ps.stdout.split(separator: "\n").first { $0.hasPrefix("default") && $0.contains("crash-e2e-node") }.map(String.init) ?? ""
+        #expect(row.split(separator: " ", omittingEmptySubsequences: true).map(String.init).prefix(5) == ["default", "crash-e2e-node", "0/1", "CrashLoopBackOff", "1"], "ps: \(ps.stdout)")
+        let logs = try Swiftlet.run(["logs", "crash", "--pod-logs-dir", h.dir.file("logs")] + root)
+        #expect(logs.status == 0 && logs.stdout == "crashing\n", "logs: \(logs.stdout) \(logs.stderr)")
+        let previous = try Swiftlet.run(["logs", "crash", "--previous", "--timestamps", "--pod-logs-dir", h.dir.file("logs")] + root)
+        #expect(previous.stdout.range(of: #"^\d{4}-\d\d-\d\dT\S+Z crashing\n$"#, options: .regularExpression) != nil, "previous: \(previous.stdout) \(previous.stderr)")
+        let missing = try Swiftlet.run(["logs", "nope", "--pod-logs-dir", h.dir.file("logs")] + root)
+        #expect(missing.status == 1 && missing.stderr.contains("pods \"nope\" not found"))
 
         try h.waitFor("once-e2e-node", "running") { state(containerStatus($0, "c"))?["running"] != nil }
         h.killAgent(SIGKILL)
