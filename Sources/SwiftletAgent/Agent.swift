@@ -54,12 +54,6 @@ public struct Agent: Sendable {
         // Containers that use images arrive with pods; until then mounted layers are what is in use.
         let imageGC = ImageGCService(
             collector: nodeImages.collector, period: .seconds(300), inUse: { [] }, logger: logger)
-        do {
-            // Bidirectional and HostToContainer mounts need the root dir on a shared mount, as kubelet makes it.
-            try VolumeManager.makeShared(loaded.agent.rootDir)
-        } catch {
-            logger.warning("cannot make the root dir a shared mount; mountPropagation will fail", metadata: ["error": "\(error)"])
-        }
         let runtimeRoot = loaded.agent.runDir + "/runtime"
         let watcher: ExitWatcher
         do {

@@ -45,7 +45,17 @@ struct AgentNotifyTests {
     func notifyLifecycle() throws {
         let dir = try TempDir()
         defer { dir.remove() }
-        _ = try dir.write("manifests/web.yaml", ManifestCheckTests.good)
+        // A pod whose image is never pulled: the agent runs it (ErrImageNeverPull) without
+        // touching any network.
+        _ = try dir.write("manifests/web.yaml", """
+            apiVersion: v1
+            kind: Pod
+            metadata: {name: web}
+            spec:
+              hostNetwork: true
+              containers:
+              - {name: c, image: swiftlet.test/absent:1, imagePullPolicy: Never}
+            """)
         let config = try dir.write("config.yaml", """
             apiVersion: kubelet.config.k8s.io/v1beta1
             kind: KubeletConfiguration

@@ -107,11 +107,12 @@ final class AgentHarness: @unchecked Sendable {
         for id in runtimeIDs() {
             _ = try? Swiftlet.run(["runtime", "--root", runtimeRoot, "delete", "--force", id])
         }
+        let real = URL(fileURLWithPath: dir.path).standardizedFileURL.path
         if let mounts = try? String(contentsOfFile: "/proc/self/mountinfo", encoding: .utf8) {
             let points = mounts.split(separator: "\n").compactMap { line -> String? in
                 let f = line.split(separator: " ")
                 return f.count > 4 ? String(f[4]) : nil
-            }.filter { $0.hasPrefix(dir.path + "/") }.sorted(by: >)
+            }.filter { $0.hasPrefix(real + "/") || $0 == real }.sorted(by: >)
             for point in points { _ = umount2(point, 2) }
         }
         for uid in (try? FileManager.default.contentsOfDirectory(atPath: dir.file("root/pods"))) ?? [] {
@@ -183,6 +184,8 @@ struct PodAgentTests {
         let initLog = (try? String(contentsOfFile: logDir + "/init1/0.log", encoding: .utf8)) ?? ""
         #expect(initLog.range(of: #"^\d{4}-\d\d-\d\dT[0-9:.]+Z stdout F init1 ran\n$"#, options: .regularExpression) != nil, "CRI log: \(initLog)")
         let appID = try #require(containerStatus(running, "app")?["containerID"] as? String)
+        let link = h.dir.file("containers/life-e2e-node_e2e_app-\(appID.dropFirst("swiftlet://".count)).log")
+        #expect((try? FileManager.default.destinationOfSymbolicLink(atPath: link)) == logDir + "/app/0.log")
         let appLog = try FileHandle(forReadingFrom: URL(fileURLWithPath: logDir + "/app/0.log"))
 
         // kill -9: the container keeps running; a new agent adopts it without a restart.
@@ -209,6 +212,7 @@ struct PodAgentTests {
         #expect(lines == ["app started in life-e2e-node", "prestop ran", "got TERM"], "app log: \(log)")
         #expect(h.runtimeIDs().isEmpty, "containers left: \(h.runtimeIDs())")
         #expect(!FileManager.default.fileExists(atPath: logDir))
+        #expect(((try? FileManager.default.contentsOfDirectory(atPath: h.dir.file("containers"))) ?? []).isEmpty)
         for cg in Self.podCgroupDirs(uid: podUID) {
             #expect(!FileManager.default.fileExists(atPath: cg), "cgroup left: \(cg)")
         }

@@ -262,6 +262,11 @@ public actor PodWorker {
             var environment: [String: String] = [:]
             for (k, v) in env { environment[k] = v }
             let volumeMounts: ContainerMounts
+            if (container.volumeMounts ?? []).contains(where: { ($0.mountPropagation ?? "None") != "None" }) {
+                // HostToContainer and Bidirectional need the root dir on a shared mount, as kubelet
+                // makes it at start; done when first needed, so nodes without such pods keep theirs.
+                try? VolumeManager.makeShared(services.rootDir)
+            }
             do {
                 volumeMounts = try services.volumes.mounts(
                     forContainer: container.name, pod: pod, podDirectory: podDir, volumes: volumes ?? [:], environment: environment)
@@ -301,6 +306,8 @@ public actor PodWorker {
             slots[i].running = true
             slots[i].startedAt = services.clock.now()
             slots[i].waiting = nil
+            ContainerLogLinks.link(podLogsDir: services.podLogsDir, pod: name, namespace: namespace,
+                                   container: container.name, id: id, target: logPath)
             try? await services.images.images.markUsed(record.reference)
             log.info("started container", metadata: ["id": "\(id)", "restartCount": "\(instance)"])
             collectGarbage(i)
@@ -340,6 +347,7 @@ public actor PodWorker {
 
     private func removeContainer(id: String) {
         services.watcher.unwatch(id: id)
+        ContainerLogLinks.unlink(podLogsDir: services.podLogsDir, id: id)
         try? services.runtime.delete(id: id, force: true)
         let parts = id.split(separator: "-")
         if parts.count >= 3, let instance = parts.last, let snapshotter = try? Snapshotter(root: podDir + "/snapshots") {
