@@ -71,7 +71,8 @@ public struct Agent: Sendable {
         let manager = PodManager(services: services, directory: loaded.kubelet.staticPodPath, nodeName: nodeName, logger: logger)
         let pods = PodManagerService(
             manager: manager, watcher: watcher, directory: loaded.kubelet.staticPodPath,
-            period: loaded.kubelet.fileCheckFrequency.duration, logger: logger
+            period: loaded.kubelet.fileCheckFrequency.duration,
+            logInterval: loaded.kubelet.containerLogMonitorInterval.duration, logger: logger
         ) { [notifier, logger] summary in
             // The first complete scan of the sources is when the agent is serving.
             Self.send(logger) { try notifier.status(summary) }

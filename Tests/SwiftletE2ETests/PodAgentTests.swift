@@ -35,6 +35,9 @@ final class AgentHarness: @unchecked Sendable {
             staticPodPath: \(dir.file("manifests"))
             fileCheckFrequency: 2s
             podLogsDir: \(dir.file("logs"))
+            containerLogMaxSize: 2Ki
+            containerLogMaxFiles: 3
+            containerLogMonitorInterval: 1s
             """)
         try FileManager.default.createDirectory(atPath: dir.file("manifests"), withIntermediateDirectories: true)
     }
@@ -339,6 +342,48 @@ struct PodAgentTests {
         let mounts = (try? String(contentsOfFile: "/proc/self/mountinfo", encoding: .utf8)) ?? ""
         #expect(!mounts.contains(h.dir.file("root/pods")), "volume mounts left")
         #expect(h.runtimeIDs().isEmpty)
+        h.killAgent(SIGTERM)
+    }
+
+    @Test("a chatty container's log rotates at containerLogMaxSize: at most containerLogMaxFiles files, and the live one keeps receiving lines")
+    func logRotation() throws {
+        let h = try AgentHarness()
+        defer { h.cleanUp() }
+        try h.writeManifest("chatty.yaml", """
+            apiVersion: v1
+            kind: Pod
+            metadata: {name: chatty}
+            spec:
+              hostNetwork: true
+              terminationGracePeriodSeconds: 1
+              containers:
+              - {name: c, image: \(AgentHarness.image), imagePullPolicy: Never, command: [sh, -c, "i=0; while true; do i=$((i+1)); echo line $i; sleep 0.005; done"]}
+            """)
+        try h.startAgent()
+        let running = try h.waitFor("chatty-e2e-node", "running") { state(containerStatus($0, "c"))?["running"] != nil }
+        let dir = h.dir.file("logs/default_chatty-e2e-node_\(uid(running))/c")
+        var rotated: [String] = []
+        let deadline = Date().addingTimeInterval(30)
+        while Date() < deadline {
+            rotated = ((try? FileManager.default.contentsOfDirectory(atPath: dir)) ?? []).filter { $0.hasPrefix("0.log.") }.sorted()
+            if rotated.count >= 2 { break }
+            usleep(200_000)
+        }
+        #expect(rotated.count == 2, "rotated files: \(rotated)")
+        sleep(3)
+        let files = ((try? FileManager.default.contentsOfDirectory(atPath: dir)) ?? []).sorted()
+        #expect(files.count <= 3 && files.contains("0.log"), "files: \(files)")
+        // The live file is fresh and still written; the newest rotated one ends where it begins.
+        let live = (try? String(contentsOfFile: dir + "/0.log", encoding: .utf8)) ?? ""
+        #expect(!live.isEmpty)
+        let newest = files.filter { $0.hasPrefix("0.log.") }.last.map { (try? String(contentsOfFile: dir + "/" + $0, encoding: .utf8)) ?? "" } ?? ""
+        func number(_ line: Substring?) -> Int? { line.flatMap { $0.split(separator: " ").last }.flatMap { Int($0) } }
+        let lastRotated = number(newest.split(separator: "\n").last)
+        let firstLive = number(live.split(separator: "\n").first)
+        if let lastRotated, let firstLive { #expect(firstLive == lastRotated + 1, "no line lost: \(lastRotated) then \(firstLive)") }
+        try h.removeManifest("chatty.yaml")
+        let gone = Date().addingTimeInterval(30)
+        while !h.runtimeIDs().isEmpty, Date() < gone { usleep(100_000) }
         h.killAgent(SIGTERM)
     }
 }

@@ -88,6 +88,7 @@ enum ConfigFileDecoder {
         f.failSwapOn = r.bool("failSwapOn")
         f.containerLogMaxSize = r.quantity("containerLogMaxSize")
         f.containerLogMaxFiles = r.int32("containerLogMaxFiles")
+        f.containerLogMonitorInterval = r.duration("containerLogMonitorInterval")
         f.shutdownGracePeriod = r.duration("shutdownGracePeriod")
         f.shutdownGracePeriodCriticalPods = r.duration("shutdownGracePeriodCriticalPods")
         f.seccompDefault = r.bool("seccompDefault")

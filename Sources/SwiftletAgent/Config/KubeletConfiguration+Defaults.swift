@@ -69,6 +69,7 @@ extension KubeletConfiguration {
         failSwapOn = true
         containerLogMaxSize = KubeletConfiguration.defaultContainerLogMaxSize
         containerLogMaxFiles = 5
+        containerLogMonitorInterval = .seconds(10)
         shutdownGracePeriod = .zero
         shutdownGracePeriodCriticalPods = .zero
         seccompDefault = false

@@ -109,6 +109,8 @@ public struct KubeletConfiguration: Codable, Sendable, Equatable {
     public var containerLogMaxSize: Quantity
     /// Log files kept per container, the live one included; at least 2. Default 5.
     public var containerLogMaxFiles: Int32
+    /// How often container logs are checked for rotation. Default 10s.
+    public var containerLogMonitorInterval: GoDuration
     /// How long node shutdown is delayed for pods to terminate; `0s` disables graceful shutdown. Default `0s`.
     public var shutdownGracePeriod: GoDuration
     /// Part of `shutdownGracePeriod` reserved for critical pods. Default `0s`.
@@ -237,6 +239,7 @@ extension KubeletConfiguration {
         failSwapOn = try take(.failSwapOn, failSwapOn)
         containerLogMaxSize = try take(.containerLogMaxSize, containerLogMaxSize)
         containerLogMaxFiles = try take(.containerLogMaxFiles, containerLogMaxFiles)
+        containerLogMonitorInterval = try take(.containerLogMonitorInterval, containerLogMonitorInterval)
         shutdownGracePeriod = try take(.shutdownGracePeriod, shutdownGracePeriod)
         shutdownGracePeriodCriticalPods = try take(.shutdownGracePeriodCriticalPods, shutdownGracePeriodCriticalPods)
         seccompDefault = try take(.seccompDefault, seccompDefault)

@@ -60,6 +60,7 @@ struct KubeletConfigurationFile: Sendable, Equatable {
     var failSwapOn: Bool?
     var containerLogMaxSize: Quantity?
     var containerLogMaxFiles: Int32?
+    var containerLogMonitorInterval: GoDuration?
     var shutdownGracePeriod: GoDuration?
     var shutdownGracePeriodCriticalPods: GoDuration?
     var seccompDefault: Bool?
@@ -159,6 +160,7 @@ extension KubeletConfiguration {
         failSwapOn = file.failSwapOn ?? failSwapOn
         containerLogMaxSize = file.containerLogMaxSize ?? containerLogMaxSize
         containerLogMaxFiles = file.containerLogMaxFiles ?? containerLogMaxFiles
+        containerLogMonitorInterval = nonZero(file.containerLogMonitorInterval) ?? containerLogMonitorInterval
         shutdownGracePeriod = file.shutdownGracePeriod ?? shutdownGracePeriod
         shutdownGracePeriodCriticalPods = file.shutdownGracePeriodCriticalPods ?? shutdownGracePeriodCriticalPods
         seccompDefault = file.seccompDefault ?? seccompDefault

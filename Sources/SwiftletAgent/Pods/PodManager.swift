@@ -93,6 +93,11 @@ public actor PodManager {
         }
     }
 
+    /// Rotates every pod's container logs.
+    public func rotateLogs() async {
+        for worker in workers.values { await worker.rotateLogs() }
+    }
+
     /// The safety net for missed exit notifications.
     public func relist() async {
         for worker in workers.values { await worker.relist() }
@@ -187,6 +192,7 @@ struct PodManagerService: ServiceLifecycle.Service {
     let watcher: ExitWatcher
     let directory: String
     let period: Duration
+    let logInterval: Duration
     let logger: Logger
     let onFirstScan: @Sendable (String) -> Void
     let onChange: @Sendable (String) -> Void
@@ -218,6 +224,12 @@ struct PodManagerService: ServiceLifecycle.Service {
                     while !Task.isCancelled {
                         do { try await Task.sleep(for: .seconds(10)) } catch { return }
                         await manager.relist()
+                    }
+                }
+                group.addTask {
+                    while !Task.isCancelled {
+                        do { try await Task.sleep(for: logInterval) } catch { return }
+                        await manager.rotateLogs()
                     }
                 }
                 await group.next()

@@ -419,6 +419,26 @@ public actor PodWorker {
         if !terminating { await sync() }
     }
 
+    /// Rotates the logs of running containers that reached `containerLogMaxSize`.
+    public func rotateLogs() {
+        let maxSize = services.kubelet.containerLogMaxSize.value
+        let maxFiles = Int(services.kubelet.containerLogMaxFiles)
+        let logDir = services.podLogDir(namespace: namespace, name: name, uid: uid)
+        for slot in slots where slot.running {
+            guard let id = slot.id else { continue }
+            let path = "\(logDir)/\(slot.spec.name)/\(slot.instances - 1).log"
+            do {
+                if try ContainerLogRotation.rotateIfNeeded(logPath: path, maxSize: maxSize, maxFiles: maxFiles, reopen: {
+                    try services.runtime.reopenLog(id: id)
+                }) {
+                    logger.debug("rotated container log", metadata: ["container": "\(slot.spec.name)"])
+                }
+            } catch {
+                logger.warning("cannot rotate container log", metadata: ["container": "\(slot.spec.name)", "error": "\(error)"])
+            }
+        }
+    }
+
     /// Checks the runtime for exits the watcher did not report (the safety net).
     public func relist() async {
         for slot in slots where slot.running {

@@ -357,6 +357,16 @@ public struct ContainerRuntime: Sendable {
         }
     }
 
+    /// Asks the container's monitor to reopen its log file (after the caller renamed it for
+    /// rotation), as CRI's ReopenContainerLog does.
+    /// - Throws: `RuntimeError` when the container or its monitor is gone.
+    public func reopenLog(id: String) throws {
+        let record = try load(id)
+        guard record.monitorPid > 0, Glibc.kill(record.monitorPid, SIGUSR1) == 0 else {
+            throw RuntimeError.state("cannot reopen the log of container \"\(id)\": its monitor is not running")
+        }
+    }
+
     // MARK: list and ps
 
     /// Every container under the root, sorted by ID.
