@@ -386,4 +386,53 @@ struct PodAgentTests {
         while !h.runtimeIDs().isEmpty, Date() < gone { usleep(100_000) }
         h.killAgent(SIGTERM)
     }
+
+    @Test("a command that does not exist ends in StartError (128) and CrashLoopBackOff; a failing postStart hook kills its container")
+    func badCommandAndPostStart() throws {
+        let h = try AgentHarness()
+        defer { h.cleanUp() }
+        try h.writeManifest("bad.yaml", """
+            apiVersion: v1
+            kind: Pod
+            metadata: {name: bad}
+            spec:
+              hostNetwork: true
+              containers:
+              - {name: c, image: \(AgentHarness.image), imagePullPolicy: Never, command: [/no/such/binary]}
+            """)
+        try h.writeManifest("hook.yaml", """
+            apiVersion: v1
+            kind: Pod
+            metadata: {name: hook}
+            spec:
+              hostNetwork: true
+              restartPolicy: Never
+              containers:
+              - name: c
+                image: \(AgentHarness.image)
+                imagePullPolicy: Never
+                command: [sleep, "1000"]
+                lifecycle: {postStart: {exec: {command: [sh, -c, "echo hook says no; exit 2"]}}}
+            """)
+        try h.startAgent()
+        let bad = try h.waitFor("bad-e2e-node", "CrashLoopBackOff") { pod in
+            (state(containerStatus(pod, "c"))?["waiting"] as? [String: Any])?["reason"] as? String == "CrashLoopBackOff"
+        }
+        let last = ((containerStatus(bad, "c")?["lastState"] as? [String: Any])?["terminated"]) as? [String: Any]
+        #expect(last?["reason"] as? String == "StartError" && last?["exitCode"] as? Int == 128, "\(String(describing: last))")
+        #expect((last?["message"] as? String)?.contains("/no/such/binary") == true, "\(String(describing: last))")
+
+        let hook = try h.waitFor("hook-e2e-node", "killed by its hook") { state(containerStatus($0, "c"))?["terminated"] != nil }
+        let terminated = state(containerStatus(hook, "c"))?["terminated"] as? [String: Any]
+        #expect(terminated?["exitCode"] as? Int == 137)
+        #expect((terminated?["message"] as? String)?.contains("PostStartHookError") == true, "\(String(describing: terminated))")
+        #expect((terminated?["message"] as? String)?.contains("hook says no") == true)
+        #expect(phase(hook) == "Failed")
+        try h.removeManifest("bad.yaml")
+        try h.removeManifest("hook.yaml")
+        let gone = Date().addingTimeInterval(30)
+        while !h.runtimeIDs().isEmpty, Date() < gone { usleep(100_000) }
+        #expect(h.runtimeIDs().isEmpty)
+        h.killAgent(SIGTERM)
+    }
 }

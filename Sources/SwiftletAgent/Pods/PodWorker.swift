@@ -25,6 +25,8 @@ public actor PodWorker {
     private var startTime: Date?
     private let exitSignal = ExitSignal()
     private var lastStatus: PodStatus?
+    /// Messages of failed postStart hooks, by container ID, for the termination status.
+    private var postStartFailures: [String: String] = [:]
 
     enum Kind: Sendable { case initContainer, sidecar, app }
 
@@ -306,6 +308,12 @@ public actor PodWorker {
             slots[i].running = true
             slots[i].startedAt = services.clock.now()
             slots[i].waiting = nil
+            if let hook = container.lifecycle?.postStart, let failure = await runPostStart(hook, id: id) {
+                // Kubelet kills a container whose postStart hook fails; the restart policy decides the rest.
+                log.warning("postStart hook failed, killing the container", metadata: ["error": "\(failure)"])
+                try? services.runtime.kill(id: id, signal: SIGKILL, all: true)
+                postStartFailures[id] = failure
+            }
             ContainerLogLinks.link(podLogsDir: services.podLogsDir, pod: name, namespace: namespace,
                                    container: container.name, id: id, target: logPath)
             try? await services.images.images.markUsed(record.reference)
@@ -408,6 +416,10 @@ public actor PodWorker {
         slots[i].running = false
         if let state = try? services.runtime.state(id: id) {
             slots[i].exit = Self.termination(state: state, services: services, id: id, slot: slots[i])
+            if let failure = postStartFailures.removeValue(forKey: id) {
+                slots[i].exit?.reason = "Error"
+                slots[i].exit?.message = "PostStartHookError: \(failure)"
+            }
         } else {
             let now = services.clock.now()
             slots[i].exit = ContainerStateTerminated(exitCode: 255, reason: "Error", message: "container state lost", finishedAt: Time(now))
@@ -456,8 +468,15 @@ public actor PodWorker {
         let started = Int64(a[ContainerRuntime.Annotation.startedAt] ?? "").map { Date(timeIntervalSince1970: Double($0) / 1e9) }
         let finished = Int64(a[ContainerRuntime.Annotation.finishedAt] ?? "").map { Date(timeIntervalSince1970: Double($0) / 1e9) }
         let oom = a[ContainerRuntime.Annotation.oomKilled] == "true"
+        let startError = a[ContainerRuntime.Annotation.error]
+        // The init failed before the program ran (a bad command): kubelet's StartError, 128.
+        if let startError, started == nil || started?.timeIntervalSince1970 == 0 {
+            return ContainerStateTerminated(
+                exitCode: 128, reason: "StartError", message: startError,
+                finishedAt: Time(finished ?? Date()), containerID: "swiftlet://\(id)")
+        }
         let reason = oom ? "OOMKilled" : (code == 0 ? "Completed" : "Error")
-        var message = a[ContainerRuntime.Annotation.error]
+        var message = startError
         if let slot, let bundleMessage = terminationMessage(slot: slot, state: state, exitCode: code) { message = bundleMessage }
         return ContainerStateTerminated(
             exitCode: code, signal: signal == 0 ? nil : signal, reason: reason, message: message,
@@ -589,6 +608,32 @@ public actor PodWorker {
     private func stopSignal(_ slot: ContainerSlot) -> Int32 {
         let name = slot.spec.lifecycle?.stopSignal ?? slot.stopSignal ?? "SIGTERM"
         return Signals.number(name) ?? SIGTERM
+    }
+
+    /// Runs a postStart hook; returns why it failed, or nil.
+    private func runPostStart(_ handler: LifecycleHandler, id: String) async -> String? {
+        if let sleep = handler.sleep {
+            try? await services.clock.sleep(until: services.clock.now().addingTimeInterval(Double(sleep.seconds)))
+            return nil
+        }
+        if let exec = handler.exec, let command = exec.command, !command.isEmpty {
+            let runtime = services.runtime
+            let output = podDir + "/poststart-\(id).log"
+            let code: Int32 = await Task.detached {
+                do { return try runtime.exec(id: id, args: command, output: .criLog(output)) } catch { return -1 }
+            }.value
+            let text = (try? String(contentsOfFile: output, encoding: .utf8)) ?? ""
+            try? FileManager.default.removeItem(atPath: output)
+            if code == 0 { return nil }
+            var reader = CRILogReader()
+            let lines = reader.feed(text).map(\.content).joined(separator: "\n")
+            return "exec \(command) exited with \(code)" + (lines.isEmpty ? "" : ": \(lines)")
+        }
+        if let http = handler.httpGet {
+            await HTTPHook.get(http, podIP: sandbox?.podIPs.first ?? "127.0.0.1",
+                               deadline: services.clock.now().addingTimeInterval(30), clock: services.clock)
+        }
+        return nil
     }
 
     private func runPreStop(_ handler: LifecycleHandler?, id: String, deadline: Date) async {
