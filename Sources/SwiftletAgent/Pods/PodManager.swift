@@ -158,7 +158,37 @@ public actor PodManager {
                 logger.error("cannot remove orphaned pod directory", metadata: ["uid": "\(uid)", "error": "\(error)"])
             }
         }
+        removeOrphanedCgroups(keep: Set(byPod.keys).union(desired.keys))
         for worker in workers.values { Task { await worker.sync() } }
+    }
+
+    /// Pod cgroups (`kubepods[/qos]/pod<uid>`) of pods this node no longer has, left by a crash
+    /// between a pod's last container and its cgroup's removal. Only empty ones can go.
+    private func removeOrphanedCgroups(keep: Set<String>) {
+        let root = services.kubelet.cgroupRoot == "/" ? "" : services.kubelet.cgroupRoot
+        var hierarchies = ["/sys/fs/cgroup"]
+        for name in (try? FileManager.default.contentsOfDirectory(atPath: "/sys/fs/cgroup")) ?? [] {
+            hierarchies.append("/sys/fs/cgroup/" + name)
+        }
+        var orphans: Set<String> = []
+        for hierarchy in hierarchies {
+            for qos in ["", "/burstable", "/besteffort"] {
+                let dir = "\(hierarchy)\(root)/kubepods\(qos)"
+                for entry in (try? FileManager.default.contentsOfDirectory(atPath: dir)) ?? [] where entry.hasPrefix("pod") {
+                    let uid = String(entry.dropFirst(3))
+                    if !keep.contains(uid) { orphans.insert("\(root)/kubepods\(qos)/\(entry)") }
+                }
+            }
+        }
+        let driver = Cgroups.detect()
+        for path in orphans.sorted() {
+            do {
+                try driver.open(path: path).delete()
+                logger.info("removed orphaned pod cgroup", metadata: ["cgroup": "\(path)"])
+            } catch {
+                logger.debug("orphaned pod cgroup not removed", metadata: ["cgroup": "\(path)", "error": "\(error)"])
+            }
+        }
     }
 
     private func report(_ changes: StaticManifestScanner.Changes) {
