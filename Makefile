@@ -16,7 +16,7 @@ SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
 DEB_PACKAGES := libsystemd-dev libseccomp-dev pkg-config systemd util-linux busybox-static runc crun python3 iproute2 \
 	zlib1g-dev libzstd-dev gzip zstd umoci skopeo docker-registry apache2-utils
 
-.PHONY: all deps build build-tests test test-unit run install bench bench-runtime bench-startup clean buildinfo
+.PHONY: all deps build build-tests test test-unit run install bench bench-runtime bench-startup bench-pods clean buildinfo
 
 all: build
 
@@ -70,7 +70,7 @@ install: build
 	  sed 's#^staticPodPath:.*#staticPodPath: /etc/swiftlet/manifests#' config/swiftlet.yaml | $(SUDO) install -m 0644 /dev/stdin /etc/swiftlet/config.yaml; fi
 
 # Benchmarks (release build): agent start-up, and the runtime against runc and crun.
-bench: bench-startup bench-runtime
+bench: bench-startup bench-runtime bench-pods
 
 bench-startup:
 	$(MAKE) CONFIG=release build
@@ -79,6 +79,10 @@ bench-startup:
 bench-runtime:
 	$(MAKE) CONFIG=release build
 	python3 bench/runtime.py .build/release/swiftlet 100
+
+bench-pods:
+	$(MAKE) CONFIG=release build
+	python3 bench/pods.py .build/release/swiftlet 100
 
 clean:
 	rm -rf .build Sources/CBuildInfo/generated.h
