@@ -12,9 +12,12 @@ SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
 #   busybox-static: test root filesystems; runc, crun: spec fixtures and the runtime benchmark peers;
 #   python3: benchmark drivers; iproute2: network namespaces in tests; zlib1g-dev, libzstd-dev:
 #   layer decompression; gzip, zstd, umoci, skopeo: test images; docker-registry, apache2-utils
-#   (htpasswd): a real registry on loopback for the registry client's tests.
+#   (htpasswd): a real registry on loopback for the registry client's tests;
+#   containernetworking-plugins, iptables: pod networking (CNI bridge, host-local, portmap, loopback);
+#   curl: reaching pods in tests and `make run`.
 DEB_PACKAGES := libsystemd-dev libseccomp-dev pkg-config systemd util-linux busybox-static runc crun python3 iproute2 \
-	zlib1g-dev libzstd-dev gzip zstd umoci skopeo docker-registry apache2-utils
+	zlib1g-dev libzstd-dev gzip zstd umoci skopeo docker-registry apache2-utils \
+	containernetworking-plugins iptables curl
 
 .PHONY: all deps build build-tests test test-unit run install bench bench-runtime bench-startup bench-pods clean buildinfo
 

@@ -60,11 +60,17 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        // Pod network namespaces, CNI plugin invocation, DNS files (/etc/hosts, /etc/resolv.conf).
+        .target(
+            name: "SwiftletNetwork",
+            dependencies: ["SwiftletAPI", "CRuntimeShim", .product(name: "Logging", package: "swift-log")]
+        ),
         .target(
             name: "SwiftletAgent",
             dependencies: [
                 "SwiftletAPI",
                 "SwiftletImages",
+                "SwiftletNetwork",
                 "SwiftletRuntime",
                 "CRuntimeShim",
                 "SwiftletSystemd",
@@ -120,6 +126,10 @@ let package = Package(
         // Proves the libseccomp module map links; the runtime builds on it.
         .testTarget(name: "CSeccompTests", dependencies: ["CSeccomp"]),
         // Runs the built `swiftlet` binary as a user would (make builds it before the tests).
+        .testTarget(
+            name: "SwiftletNetworkTests",
+            dependencies: ["SwiftletNetwork", "SwiftletAPI", .product(name: "Logging", package: "swift-log")]
+        ),
         .testTarget(name: "SwiftletE2ETests", dependencies: ["SwiftletImages"]),
     ],
     swiftLanguageModes: [.v6]

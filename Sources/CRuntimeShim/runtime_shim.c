@@ -21,6 +21,7 @@
 #include <sys/syscall.h>
 #include <sys/sysmacros.h>
 #include <sys/wait.h>
+#include <linux/nsfs.h>
 
 #ifndef CLOSE_RANGE_CLOEXEC
 #define CLOSE_RANGE_CLOEXEC (1U << 2)
@@ -191,3 +192,35 @@ int shim_malloc_trim(size_t pad) { return malloc_trim(pad); }
 
 int shim_errno(void) { return errno; }
 void shim_set_errno(int value) { errno = value; }
+
+int shim_netns_create(const char *path, int *step) {
+    *step = 3;
+    pid_t pid = (pid_t)syscall(SYS_clone, (unsigned long)SIGCHLD, NULL, NULL, NULL, NULL);
+    if (pid < 0) return -1;
+    if (pid == 0) {
+        // Raw system calls only: the child of a multithreaded parent shares its libc state.
+        if (syscall(SYS_unshare, CLONE_NEWNET) != 0) syscall(SYS_exit_group, errno & 0x7f);
+        if (syscall(SYS_mount, "/proc/self/ns/net", path, "none", MS_BIND, NULL) != 0)
+            syscall(SYS_exit_group, 0x80 | (errno & 0x7f));
+        syscall(SYS_exit_group, 0);
+    }
+    int status = 0;
+    while (waitpid(pid, &status, 0) < 0) {
+        if (errno != EINTR) return -1;
+    }
+    if (!WIFEXITED(status)) {
+        errno = ECHILD;
+        return -1;
+    }
+    int code = WEXITSTATUS(status);
+    if (code == 0) return 0;
+    *step = (code & 0x80) ? 2 : 1;
+    errno = code & 0x7f;
+    return -1;
+}
+
+int shim_ns_get_type(int fd) { return ioctl(fd, NS_GET_NSTYPE); }
+
+int shim_spawn_file_actions_closefrom(posix_spawn_file_actions_t *actions, int from) {
+    return posix_spawn_file_actions_addclosefrom_np(actions, from);
+}

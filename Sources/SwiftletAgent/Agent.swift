@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import ServiceLifecycle
+import SwiftletNetwork
 import SwiftletRuntime
 import SwiftletSystemd
 
@@ -65,7 +66,13 @@ public struct Agent: Sendable {
         }
         let services = PodServices(
             runtime: ContainerRuntime(root: runtimeRoot, logger: logger), images: nodeImages, watcher: watcher,
-            clock: SystemClock(), sandboxes: HostNetworkSandboxProvider(resolvConf: loaded.kubelet.resolvConf),
+            clock: SystemClock(),
+            sandboxes: CNISandboxProvider(
+                rootDir: loaded.agent.rootDir, runDir: loaded.agent.runDir, confDir: loaded.agent.cniConfDir,
+                binDirs: loaded.agent.cniBinDirs,
+                dns: DNSConfigurer(clusterDNS: loaded.kubelet.clusterDNS, clusterDomain: loaded.kubelet.clusterDomain,
+                                   resolverConfig: loaded.kubelet.resolvConf, nodeIPs: loaded.agent.nodeIPs),
+                logger: logger),
             rootDir: loaded.agent.rootDir, podLogsDir: loaded.kubelet.podLogsDir, kubelet: loaded.kubelet,
             envContext: NodeFacts.envContext(nodeIPs: loaded.agent.nodeIPs), logger: logger)
         let manager = PodManager(services: services, directory: loaded.kubelet.staticPodPath, nodeName: nodeName, logger: logger)

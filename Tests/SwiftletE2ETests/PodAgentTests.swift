@@ -44,11 +44,25 @@ final class AgentHarness: @unchecked Sendable {
 
     var runtimeRoot: String { dir.file("run/runtime") }
 
+    /// A CNI config of its own: a bridge and a /24 no other test uses.
+    func writeCNIConfig() throws -> (bridge: String, subnet: String) {
+        let n = Int.random(in: 0..<250)
+        let bridge = "swt" + String(UInt32.random(in: 0...UInt32.max), radix: 16)
+        let subnet = "10.\(201 + n % 50).\(n).0/24"
+        _ = try dir.write("cni/10-test.conflist", """
+            {"cniVersion": "1.0.0", "name": "net-\(bridge)", "plugins": [
+              {"type": "bridge", "bridge": "\(bridge)", "isGateway": true, "ipMasq": true, "hairpinMode": true,
+               "ipam": {"type": "host-local", "ranges": [[{"subnet": "\(subnet)"}]], "routes": [{"dst": "0.0.0.0/0"}]}},
+              {"type": "portmap", "capabilities": {"portMappings": true}, "snat": true}]}
+            """)
+        return (bridge, subnet)
+    }
+
     func startAgent() throws {
         let p = Process()
         p.executableURL = URL(fileURLWithPath: Swiftlet.binary)
         p.arguments = ["agent", "--config", dir.file("config.yaml"), "--root-dir", dir.file("root"),
-                       "--run-dir", dir.file("run"), "--hostname-override", "e2e-node"]
+                       "--run-dir", dir.file("run"), "--hostname-override", "e2e-node", "--cni-conf-dir", dir.file("cni")]
         var env = ProcessInfo.processInfo.environment
         env.removeValue(forKey: "NOTIFY_SOCKET")
         env.removeValue(forKey: "JOURNAL_STREAM")
@@ -120,6 +134,12 @@ final class AgentHarness: @unchecked Sendable {
         }
         for uid in (try? FileManager.default.contentsOfDirectory(atPath: dir.file("root/pods"))) ?? [] {
             for cg in PodAgentTests.podCgroupDirs(uid: uid) { _ = rmdir(cg) }
+        }
+        // A test that failed midway may leave its bridge.
+        if let conf = try? String(contentsOfFile: dir.file("cni/10-test.conflist"), encoding: .utf8),
+           let range = conf.range(of: #""bridge": "swt[0-9a-f]+""#, options: .regularExpression) {
+            let name = conf[range].split(separator: "\"")[2]
+            _ = try? runProcess("/sbin/ip", ["link", "del", String(name)])
         }
         dir.remove()
     }
@@ -433,6 +453,77 @@ struct PodAgentTests {
         let gone = Date().addingTimeInterval(30)
         while !h.runtimeIDs().isEmpty, Date() < gone { usleep(100_000) }
         #expect(h.runtimeIDs().isEmpty)
+        h.killAgent(SIGTERM)
+    }
+
+    @Test("networking: an httpd pod answers on its pod IP and on its hostPort; its two containers share localhost; the bridge, chains and netns go with the last pod")
+    func networking() throws {
+        let h = try AgentHarness()
+        defer { h.cleanUp() }
+        let (bridge, _) = try h.writeCNIConfig()
+        let hostPort = Int.random(in: 20000..<30000)
+        try h.writeManifest("web.yaml", """
+            apiVersion: v1
+            kind: Pod
+            metadata: {name: web}
+            spec:
+              terminationGracePeriodSeconds: 1
+              hostAliases: [{ip: 10.9.9.9, hostnames: [db.local]}]
+              initContainers:
+              - name: content
+                image: \(AgentHarness.image)
+                imagePullPolicy: Never
+                command: [sh, -c, "echo hello from the pod > /www/index.html"]
+                volumeMounts: [{name: www, mountPath: /www}]
+              containers:
+              - name: httpd
+                image: \(AgentHarness.image)
+                imagePullPolicy: Never
+                command: [httpd, -f, -p, "8080", -h, /www]
+                ports: [{containerPort: 8080, hostPort: \(hostPort)}]
+                volumeMounts: [{name: www, mountPath: /www}]
+              - name: client
+                image: \(AgentHarness.image)
+                imagePullPolicy: Never
+                command: [sh, -c, "until wget -qO- http://127.0.0.1:8080/; do sleep 0.2; done; hostname; grep db.local /etc/hosts; sleep 1000"]
+              volumes: [{name: www, emptyDir: {}}]
+            """)
+        try h.startAgent()
+        let running = try h.waitFor("web-e2e-node", "running with an IP") { pod in
+            state(containerStatus(pod, "httpd"))?["running"] != nil && ((pod["status"] as? [String: Any])?["podIP"] as? String) != nil
+        }
+        let podIP = try #require((running["status"] as? [String: Any])?["podIP"] as? String)
+        var byIP = try runProcess("/usr/bin/curl", ["-s", "--max-time", "5", "http://\(podIP):8080/"])
+        for _ in 0..<20 where byIP.stdout.isEmpty {
+            usleep(200_000)
+            byIP = try runProcess("/usr/bin/curl", ["-s", "--max-time", "5", "http://\(podIP):8080/"])
+        }
+        #expect(byIP.stdout == "hello from the pod\n", "via pod IP \(podIP): \(byIP.stdout) \(byIP.stderr)")
+        let byPort = try runProcess("/usr/bin/curl", ["-s", "--max-time", "5", "http://127.0.0.1:\(hostPort)/"])
+        #expect(byPort.stdout == "hello from the pod\n", "via hostPort \(hostPort): \(byPort.stdout) \(byPort.stderr)")
+
+        let logPath = h.dir.file("logs/default_web-e2e-node_\(uid(running))/client/0.log")
+        var text = ""
+        let deadline = Date().addingTimeInterval(20)
+        while !text.contains("db.local"), Date() < deadline {
+            text = (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? ""
+            usleep(100_000)
+        }
+        let lines = text.split(separator: "\n").map { $0.split(separator: " ", maxSplits: 3).last.map(String.init) ?? "" }
+        #expect(lines.first == "hello from the pod", "client log: \(text)")
+        #expect(lines.dropFirst().first == "web-e2e-node")
+        #expect(lines.last?.hasPrefix("10.9.9.9") == true && lines.last?.contains("db.local") == true)
+
+        try h.removeManifest("web.yaml")
+        let gone = Date().addingTimeInterval(30)
+        while FileManager.default.fileExists(atPath: h.dir.file("root/pods/\(uid(running))")), Date() < gone { usleep(100_000) }
+        #expect(h.runtimeIDs().isEmpty)
+        let link = try runProcess("/sbin/ip", ["link", "show", bridge])
+        #expect(link.status != 0, "bridge \(bridge) left: \(link.stdout)")
+        let netns = (try? FileManager.default.contentsOfDirectory(atPath: h.dir.file("run/netns"))) ?? []
+        #expect(netns.isEmpty, "netns left: \(netns)")
+        let chains = try runProcess("/usr/sbin/iptables-save", ["-t", "nat"])
+        #expect(!chains.stdout.contains(uid(running)), "chains for the pod left")
         h.killAgent(SIGTERM)
     }
 }

@@ -8,6 +8,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 #include <signal.h>
+#include <spawn.h>
 
 // Namespace clone flags (linux/sched.h), exported as plain integers.
 #define SHIM_CLONE_NEWNS     0x00020000UL
@@ -106,6 +107,20 @@ int shim_wtermsig(int status);
 
 /// malloc_trim(3): returns free heap pages to the kernel.
 int shim_malloc_trim(size_t pad);
+
+/// Creates a network namespace and bind-mounts it at `path` (an existing file) from a
+/// short-lived child made with raw clone(2): the caller's threads never change namespace,
+/// and the child runs nothing but system calls, so this is safe in a multithreaded process.
+/// Returns 0, or -1 with errno set and `*step` saying what failed: 1 unshare(2), 2 mount(2),
+/// 3 clone(2) or waitpid(2).
+int shim_netns_create(const char *path, int *step);
+
+/// ioctl(NS_GET_NSTYPE): the CLONE_NEW* type of the namespace `fd` refers to, or -1 (ENOTTY
+/// when `fd` is not a namespace file).
+int shim_ns_get_type(int fd);
+
+/// posix_spawn_file_actions_addclosefrom_np(3): the spawned child closes every fd >= `from`.
+int shim_spawn_file_actions_closefrom(posix_spawn_file_actions_t *actions, int from);
 
 /// `errno` of the calling thread, and setting it.
 int shim_errno(void);
