@@ -58,17 +58,20 @@ test-unit: build-tests
 
 include scripts/cgroup2-vm/cgroup2.mk
 
-# Starts the agent in standalone mode on config/ (static pods from config/manifests), logging
-# logfmt to the terminal. Ctrl-C stops it gracefully.
+# A one-node swiftlet on config/: the agent with static pods from config/manifests and pod
+# networking from config/cni, the example's image built from busybox-static and imported.
+# Prints how to reach the example pod; Ctrl-C stops the agent and removes the pod.
 run: build
-	@echo "swiftlet: starting the agent with config/swiftlet.yaml (Ctrl-C to stop)"
-	$(SUDO) $(BIN) agent --config config/swiftlet.yaml
+	@echo "swiftlet: starting a one-node swiftlet with config/swiftlet.yaml (Ctrl-C to stop the agent)"
+	$(SUDO) scripts/run-node.sh $(BIN)
 
 install: build
 	$(SUDO) install -D -m 0755 $(BIN) /usr/local/bin/swiftlet
 	$(SUDO) install -D -m 0755 .build/$(CONFIG)/swiftlet-monitor /usr/local/bin/swiftlet-monitor
 	$(SUDO) install -D -m 0644 systemd/swiftlet.service /etc/systemd/system/swiftlet.service
 	$(SUDO) install -d -m 0755 /etc/swiftlet/manifests
+	@if [ -z "$$(ls /etc/cni/net.d 2>/dev/null)" ]; then \
+	  $(SUDO) install -D -m 0644 config/cni/10-swiftlet.conflist /etc/cni/net.d/10-swiftlet.conflist; fi
 	@if [ ! -e /etc/swiftlet/config.yaml ]; then \
 	  sed 's#^staticPodPath:.*#staticPodPath: /etc/swiftlet/manifests#' config/swiftlet.yaml | $(SUDO) install -m 0644 /dev/stdin /etc/swiftlet/config.yaml; fi
 
