@@ -121,7 +121,7 @@ let package = Package(
             dependencies: ["SwiftletRuntime", "SwiftletRuntimeInit", .product(name: "Logging", package: "swift-log")]
         ),
         .testTarget(name: "SwiftletRuntimeInitTests", dependencies: ["SwiftletRuntimeInit", "CRuntimeShim"]),
-        .testTarget(name: "SwiftletAgentTests", dependencies: ["SwiftletAgent", "SwiftletAPI"]),
+        .testTarget(name: "SwiftletAgentTests", dependencies: ["SwiftletAgent", "SwiftletAPI", "SwiftletImages", "SwiftletRuntime"]),
         .testTarget(name: "SwiftletImagesTests", dependencies: ["SwiftletImages", "SwiftletAPI", "CUnpackShim"]),
         // Proves the libseccomp module map links; the runtime builds on it.
         .testTarget(name: "CSeccompTests", dependencies: ["CSeccomp"]),

@@ -39,6 +39,9 @@ public actor PodWorker {
         var startedAt: Date?
         var running = false
         var exit: ContainerStateTerminated?
+        /// When the worker learnt of `exit`, on its clock: backoff is measured from here, so an
+        /// injected clock governs it entirely (the runtime's finishedAt is wall time).
+        var exitSeenAt: Date?
         var lastTermination: ContainerStateTerminated?
         var waiting: ContainerStateWaiting?
         var imageID = ""
@@ -195,7 +198,7 @@ public actor PodWorker {
     /// Starts slot `i`'s next instance unless it must wait out a backoff.
     private func ensureStarted(_ i: Int) async {
         let key = slots[i].spec.name
-        if let exit = slots[i].exit, let finished = exit.finishedAt?.date {
+        if slots[i].exit != nil, let finished = slots[i].exitSeenAt ?? slots[i].exit?.finishedAt?.date {
             if let until = backoff.restartTime(key: key, finishedAt: finished, now: services.clock.now()) {
                 let seconds = Int(backoff.currentBackoff(key: key))
                 slots[i].waiting = ContainerStateWaiting(
@@ -300,6 +303,7 @@ public actor PodWorker {
             if let previousExit = slots[i].exit { slots[i].lastTermination = previousExit }
             slots[i].id = id
             slots[i].exit = nil
+            slots[i].exitSeenAt = nil
             slots[i].imageID = spec.annotations[PodLabels.imageID] ?? ""
             slots[i].stopSignal = image.config?.stopSignal
             try services.runtime.create(id: id, bundle: bundle, output: .criLog(logPath))
@@ -339,6 +343,7 @@ public actor PodWorker {
             slots[i].id = nil
             slots[i].exit = ContainerStateTerminated(
                 exitCode: 128, reason: "StartError", message: "\(error)", startedAt: Time(now), finishedAt: Time(now))
+            slots[i].exitSeenAt = now
             slots[i].waiting = ContainerStateWaiting(reason: "RunContainerError", message: "\(error)")
             log.error("cannot start container", metadata: ["error": "\(error)"])
             await ensureStarted(i)
@@ -414,6 +419,7 @@ public actor PodWorker {
     public func containerExited(id: String) async {
         guard let i = slots.firstIndex(where: { $0.id == id }), slots[i].running else { return }
         slots[i].running = false
+        slots[i].exitSeenAt = services.clock.now()
         if let state = try? services.runtime.state(id: id) {
             slots[i].exit = Self.termination(state: state, services: services, id: id, slot: slots[i])
             if let failure = postStartFailures.removeValue(forKey: id) {
