@@ -526,4 +526,65 @@ struct PodAgentTests {
         #expect(!chains.stdout.contains(uid(running)), "chains for the pod left")
         h.killAgent(SIGTERM)
     }
+
+    @Test("sidecars start in order between init containers and stop after the app; a container over its memory limit ends OOMKilled (137)")
+    func sidecarOrderAndOOM() throws {
+        let h = try AgentHarness()
+        defer { h.cleanUp() }
+        let shared = h.dir.file("shared")
+        let step = { (name: String) in "echo \(name) >> /shared/order" }
+        try h.writeManifest("order.yaml", """
+            apiVersion: v1
+            kind: Pod
+            metadata: {name: order}
+            spec:
+              hostNetwork: true
+              terminationGracePeriodSeconds: 10
+              volumes: [{name: shared, hostPath: {path: \(shared), type: DirectoryOrCreate}}]
+              initContainers:
+              - {name: init-a, image: \(AgentHarness.image), imagePullPolicy: Never, command: [sh, -c, "\(step("init-a"))"], volumeMounts: [{name: shared, mountPath: /shared}]}
+              - name: sidecar
+                image: \(AgentHarness.image)
+                imagePullPolicy: Never
+                restartPolicy: Always
+                command: [sh, -c, "\(step("sidecar start")); trap '\(step("sidecar stop")); exit 0' TERM; while true; do sleep 0.1; done"]
+                volumeMounts: [{name: shared, mountPath: /shared}]
+              - {name: init-b, image: \(AgentHarness.image), imagePullPolicy: Never, command: [sh, -c, "\(step("init-b"))"], volumeMounts: [{name: shared, mountPath: /shared}]}
+              containers:
+              - name: app
+                image: \(AgentHarness.image)
+                imagePullPolicy: Never
+                command: [sh, -c, "\(step("app start")); trap 'sleep 0.5; \(step("app stop")); exit 0' TERM; while true; do sleep 0.1; done"]
+                volumeMounts: [{name: shared, mountPath: /shared}]
+            """)
+        try h.writeManifest("oom.yaml", """
+            apiVersion: v1
+            kind: Pod
+            metadata: {name: oom}
+            spec:
+              hostNetwork: true
+              restartPolicy: Never
+              containers:
+              - name: c
+                image: \(AgentHarness.image)
+                imagePullPolicy: Never
+                command: [sh, -c, "head -c 200m /dev/zero | tail > /dev/null"]
+                resources: {limits: {memory: 16Mi}}
+            """)
+        try h.startAgent()
+        let running = try h.waitFor("order-e2e-node", "app running") { state(containerStatus($0, "app"))?["running"] != nil }
+        #expect(phase(running) == "Running")
+        let oom = try h.waitFor("oom-e2e-node", "terminated") { state(containerStatus($0, "c"))?["terminated"] != nil }
+        let terminated = state(containerStatus(oom, "c"))?["terminated"] as? [String: Any]
+        #expect(terminated?["reason"] as? String == "OOMKilled" && terminated?["exitCode"] as? Int == 137, "\(String(describing: terminated))")
+        #expect(phase(oom) == "Failed")
+
+        try h.removeManifest("order.yaml")
+        try h.removeManifest("oom.yaml")
+        let gone = Date().addingTimeInterval(40)
+        while !h.runtimeIDs().isEmpty, Date() < gone { usleep(100_000) }
+        let order = (try? String(contentsOfFile: shared + "/order", encoding: .utf8)) ?? ""
+        #expect(order == "init-a\nsidecar start\ninit-b\napp start\napp stop\nsidecar stop\n", "order: \(order)")
+        h.killAgent(SIGTERM)
+    }
 }
