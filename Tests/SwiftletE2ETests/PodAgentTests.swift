@@ -587,4 +587,46 @@ struct PodAgentTests {
         #expect(order == "init-a\nsidecar start\ninit-b\napp start\napp stop\nsidecar stop\n", "order: \(order)")
         h.killAgent(SIGTERM)
     }
+
+    @Test("an agent killed halfway through removing a pod: the next agent releases the orphaned netns, CNI attachment, bridge and cgroup")
+    func orphanCleanup() throws {
+        let h = try AgentHarness()
+        defer { h.cleanUp() }
+        let (bridge, _) = try h.writeCNIConfig()
+        try h.writeManifest("o.yaml", """
+            apiVersion: v1
+            kind: Pod
+            metadata: {name: o}
+            spec:
+              terminationGracePeriodSeconds: 1
+              containers:
+              - {name: c, image: \(AgentHarness.image), imagePullPolicy: Never, command: [sleep, "1000"]}
+            """)
+        try h.startAgent()
+        let running = try h.waitFor("o-e2e-node", "running") { state(containerStatus($0, "c"))?["running"] != nil }
+        let podUID = uid(running)
+        #expect(FileManager.default.fileExists(atPath: h.dir.file("run/netns/\(podUID)")))
+        // The agent dies after the containers and the pod dir went, before the network did.
+        h.killAgent(SIGKILL)
+        try h.removeManifest("o.yaml")
+        for id in h.runtimeIDs() { _ = try Swiftlet.run(["runtime", "--root", h.runtimeRoot, "delete", "--force", id]) }
+        let mounts = (try? String(contentsOfFile: "/proc/self/mountinfo", encoding: .utf8)) ?? ""
+        for point in mounts.split(separator: "\n").compactMap({ $0.split(separator: " ").dropFirst(4).first.map(String.init) })
+            .filter({ $0.contains("/root/pods/\(podUID)") }).sorted(by: >) {
+            _ = umount2(point, 2)
+        }
+        try FileManager.default.removeItem(atPath: h.dir.file("root/pods/\(podUID)"))
+        try h.startAgent()
+        let deadline = Date().addingTimeInterval(20)
+        while FileManager.default.fileExists(atPath: h.dir.file("run/netns/\(podUID)")), Date() < deadline { usleep(100_000) }
+        #expect(!FileManager.default.fileExists(atPath: h.dir.file("run/netns/\(podUID)")), "netns left")
+        var bridgeGone = false
+        while !bridgeGone, Date() < deadline {
+            bridgeGone = try runProcess("/sbin/ip", ["link", "show", bridge]).status != 0
+            if !bridgeGone { usleep(100_000) }
+        }
+        #expect(bridgeGone, "bridge \(bridge) left")
+        for cg in Self.podCgroupDirs(uid: podUID) { #expect(!FileManager.default.fileExists(atPath: cg), "cgroup left: \(cg)") }
+        h.killAgent(SIGTERM)
+    }
 }

@@ -91,6 +91,28 @@ public struct CNISandboxProvider: PodSandboxProvider {
         }
     }
 
+    /// Network namespaces and CNI attachments of pods not in `keep`, left by a crash between a
+    /// pod's teardown steps, are released; then what CNI leaves behind is cleaned.
+    public func cleanUpOrphans(keep: Set<String>) async {
+        let cached = runtime.cachedAttachments().attachments
+        for attachment in cached where !keep.contains(attachment.containerID) {
+            do {
+                try await runtime.delete(cached: attachment)
+                logger.info("released orphaned pod network", metadata: ["uid": "\(attachment.containerID)"])
+            } catch {
+                logger.warning("cannot release orphaned pod network", metadata: ["uid": "\(attachment.containerID)", "error": "\(error)"])
+            }
+        }
+        for name in (try? PodNetworkNamespace.listNamespaces(runDir: runDir)) ?? [] where !keep.contains(name) {
+            try? PodNetworkNamespace.remove(name: name, runDir: runDir)
+            logger.info("removed orphaned network namespace", metadata: ["uid": "\(name)"])
+        }
+        if let network = try? CNIConfigList.load(confDir: confDir) {
+            _ = await NetworkCleaner(runtime: runtime, networks: [network], logger: logger)
+                .cleanUp(liveContainerIDs: liveSandboxes(except: "").intersection(keep))
+        }
+    }
+
     /// UIDs of the other pods on this node with their own network (from their pod dirs), so the
     /// cleanup keeps what they use.
     private func liveSandboxes(except uid: String) -> Set<String> {

@@ -158,7 +158,9 @@ public actor PodManager {
                 logger.error("cannot remove orphaned pod directory", metadata: ["uid": "\(uid)", "error": "\(error)"])
             }
         }
-        removeOrphanedCgroups(keep: Set(byPod.keys).union(desired.keys))
+        let known = Set(byPod.keys).union(desired.keys)
+        removeOrphanedCgroups(keep: known)
+        await services.sandboxes.cleanUpOrphans(keep: known)
         for worker in workers.values { Task { await worker.sync() } }
     }
 

@@ -29,6 +29,12 @@ public protocol PodSandboxProvider: Sendable {
     func setUp(pod: Pod, podDir: String) async throws -> PodSandbox
     /// Releases the pod's network and namespaces.
     func tearDown(pod: Pod, podDir: String) async throws
+    /// Releases sandboxes of pods not in `keep` (UIDs) left by a crash.
+    func cleanUpOrphans(keep: Set<String>) async
+}
+
+extension PodSandboxProvider {
+    public func cleanUpOrphans(keep: Set<String>) async {}
 }
 
 /// Sandboxes for `hostNetwork` pods only: the node's network, with the node's `/etc/hosts`
