@@ -219,6 +219,39 @@ int shim_netns_create(const char *path, int *step) {
     return -1;
 }
 
+int shim_podns_create(const char *ipc_path, const char *uts_path, const char *hostname, int *step) {
+    *step = 5;
+    unsigned long flags = (ipc_path ? CLONE_NEWIPC : 0) | (uts_path ? CLONE_NEWUTS : 0);
+    size_t hostname_len = hostname ? strlen(hostname) : 0;
+    pid_t pid = (pid_t)syscall(SYS_clone, (unsigned long)SIGCHLD, NULL, NULL, NULL, NULL);
+    if (pid < 0) return -1;
+    if (pid == 0) {
+        // Raw system calls only: the child of a multithreaded parent shares its libc state.
+        if (syscall(SYS_unshare, flags) != 0) syscall(SYS_exit_group, (1 << 5) | (errno & 0x1f));
+        if (uts_path && hostname_len > 0 && syscall(SYS_sethostname, hostname, hostname_len) != 0)
+            syscall(SYS_exit_group, (2 << 5) | (errno & 0x1f));
+        if (ipc_path && syscall(SYS_mount, "/proc/self/ns/ipc", ipc_path, "none", MS_BIND, NULL) != 0)
+            syscall(SYS_exit_group, (3 << 5) | (errno & 0x1f));
+        if (uts_path && syscall(SYS_mount, "/proc/self/ns/uts", uts_path, "none", MS_BIND, NULL) != 0)
+            syscall(SYS_exit_group, (4 << 5) | (errno & 0x1f));
+        syscall(SYS_exit_group, 0);
+    }
+    int status = 0;
+    while (waitpid(pid, &status, 0) < 0) {
+        if (errno != EINTR) return -1;
+    }
+    if (!WIFEXITED(status)) {
+        errno = ECHILD;
+        return -1;
+    }
+    int code = WEXITSTATUS(status);
+    if (code == 0) return 0;
+    *step = code >> 5;
+    // Five bits of errno fit in the exit status: EPERM, ENOENT, EBUSY, EEXIST, EINVAL all do.
+    errno = code & 0x1f;
+    return -1;
+}
+
 int shim_ns_get_type(int fd) { return ioctl(fd, NS_GET_NSTYPE); }
 
 int shim_spawn_file_actions_closefrom(posix_spawn_file_actions_t *actions, int from) {

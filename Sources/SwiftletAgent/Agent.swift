@@ -73,7 +73,7 @@ public struct Agent: Sendable {
                 dns: DNSConfigurer(clusterDNS: loaded.kubelet.clusterDNS, clusterDomain: loaded.kubelet.clusterDomain,
                                    resolverConfig: loaded.kubelet.resolvConf, nodeIPs: loaded.agent.nodeIPs),
                 logger: logger),
-            rootDir: loaded.agent.rootDir, podLogsDir: loaded.kubelet.podLogsDir, kubelet: loaded.kubelet,
+            rootDir: loaded.agent.rootDir, runDir: loaded.agent.runDir, podLogsDir: loaded.kubelet.podLogsDir, kubelet: loaded.kubelet,
             envContext: NodeFacts.envContext(nodeIPs: loaded.agent.nodeIPs), logger: logger)
         let manager = PodManager(services: services, directory: loaded.kubelet.staticPodPath, nodeName: nodeName, logger: logger)
         let pods = PodManagerService(

@@ -513,6 +513,15 @@ struct PodAgentTests {
         #expect(lines.first == "hello from the pod", "client log: \(text)")
         #expect(lines.dropFirst().first == "web-e2e-node")
         #expect(lines.last?.hasPrefix("10.9.9.9") == true && lines.last?.contains("db.local") == true)
+        // Both containers are in the pod's IPC and UTS namespaces (the files under run/podns).
+        let ids = running["status"].flatMap { ($0 as? [String: Any])?["containerStatuses"] as? [[String: Any]] } ?? []
+        var seen: Set<String> = []
+        for c in ids {
+            guard let cid = (c["containerID"] as? String)?.dropFirst("swiftlet://".count) else { continue }
+            let out = try Swiftlet.run(["runtime", "--root", h.runtimeRoot, "exec", String(cid), "--", "sh", "-c", "readlink /proc/self/ns/ipc; readlink /proc/self/ns/uts; hostname"])
+            seen.insert(out.stdout + out.stderr)
+        }
+        #expect(seen.count == 1 && seen.first?.contains("ipc:[") == true && seen.first?.hasSuffix("web-e2e-node\n") == true, "namespaces: \(seen) \(ids.count)")
 
         try h.removeManifest("web.yaml")
         let gone = Date().addingTimeInterval(30)
@@ -522,6 +531,8 @@ struct PodAgentTests {
         #expect(link.status != 0, "bridge \(bridge) left: \(link.stdout)")
         let netns = (try? FileManager.default.contentsOfDirectory(atPath: h.dir.file("run/netns"))) ?? []
         #expect(netns.isEmpty, "netns left: \(netns)")
+        let podns = (try? FileManager.default.contentsOfDirectory(atPath: h.dir.file("run/podns"))) ?? []
+        #expect(podns.isEmpty, "pod namespaces left: \(podns)")
         let chains = try runProcess("/usr/sbin/iptables-save", ["-t", "nat"])
         #expect(!chains.stdout.contains(uid(running)), "chains for the pod left")
         h.killAgent(SIGTERM)

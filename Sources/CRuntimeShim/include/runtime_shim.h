@@ -115,6 +115,12 @@ int shim_malloc_trim(size_t pad);
 /// 3 clone(2) or waitpid(2).
 int shim_netns_create(const char *path, int *step);
 
+/// Creates new IPC and/or UTS namespaces (a NULL path skips that one) in a short-lived child,
+/// sets the UTS namespace's hostname, and bind-mounts each namespace on its (existing) path.
+/// On failure returns -1 with errno set and *step: 1 unshare, 2 sethostname, 3 bind of ipc,
+/// 4 bind of uts, 5 clone/wait.
+int shim_podns_create(const char *ipc_path, const char *uts_path, const char *hostname, int *step);
+
 /// ioctl(NS_GET_NSTYPE): the CLONE_NEW* type of the namespace `fd` refers to, or -1 (ENOTTY
 /// when `fd` is not a namespace file).
 int shim_ns_get_type(int fd);

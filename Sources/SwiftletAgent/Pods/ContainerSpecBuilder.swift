@@ -14,6 +14,10 @@ public struct ContainerSpecInput: Sendable {
     public var rootfs: String
     /// The pod's network namespace to join; nil with `hostNetwork`.
     public var netnsPath: String?
+    /// The pod's shared IPC and UTS namespaces to join; nil: a new one per container (or the
+    /// node's with hostIPC/hostNetwork).
+    public var ipcPath: String?
+    public var utsPath: String?
     /// The container's cgroup, e.g. `/kubepods/besteffort/pod<uid>/<id>`.
     public var cgroupsPath: String
     /// Volume mounts and the pod's `/etc/hosts`, `/etc/resolv.conf` and termination log.
@@ -26,7 +30,8 @@ public struct ContainerSpecInput: Sendable {
     public var annotations: [String: String]
 
     public init(pod: Pod, container: Container, image: ImageConfig, environment: [(name: String, value: String)],
-                rootfs: String, netnsPath: String?, cgroupsPath: String, mounts: [Spec.Mount],
+                rootfs: String, netnsPath: String?, ipcPath: String? = nil, utsPath: String? = nil,
+                cgroupsPath: String, mounts: [Spec.Mount],
                 seccompDefault: Bool, seccompRoot: String, annotations: [String: String]) {
         self.pod = pod
         self.container = container
@@ -34,6 +39,8 @@ public struct ContainerSpecInput: Sendable {
         self.environment = environment
         self.rootfs = rootfs
         self.netnsPath = netnsPath
+        self.ipcPath = ipcPath
+        self.utsPath = utsPath
         self.cgroupsPath = cgroupsPath
         self.mounts = mounts
         self.seccompDefault = seccompDefault
@@ -95,9 +102,11 @@ public enum ContainerSpecBuilder {
         var linux = spec.linux ?? Linux()
         var namespaces: [LinuxNamespace] = [LinuxNamespace(type: .mount), LinuxNamespace(type: .cgroup)]
         if pod.spec.hostPID != true { namespaces.append(LinuxNamespace(type: .pid)) }
-        if pod.spec.hostIPC != true { namespaces.append(LinuxNamespace(type: .ipc)) }
+        if pod.spec.hostIPC != true { namespaces.append(LinuxNamespace(type: .ipc, path: input.ipcPath ?? "")) }
         if pod.spec.hostNetwork != true {
-            namespaces.append(LinuxNamespace(type: .uts))
+            namespaces.append(LinuxNamespace(type: .uts, path: input.utsPath ?? ""))
+            // A joined UTS namespace already carries the pod's hostname.
+            if input.utsPath != nil { spec.hostname = "" }
             namespaces.append(LinuxNamespace(type: .network, path: input.netnsPath ?? ""))
         } else {
             // A host-network pod has the node's hostname.

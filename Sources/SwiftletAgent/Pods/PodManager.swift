@@ -161,6 +161,9 @@ public actor PodManager {
         let known = Set(byPod.keys).union(desired.keys)
         removeOrphanedCgroups(keep: known)
         await services.sandboxes.cleanUpOrphans(keep: known)
+        for uid in PodNamespaces.list(runDir: services.runDir) where !known.contains(uid) {
+            PodNamespaces.remove(uid: uid, runDir: services.runDir)
+        }
         for worker in workers.values { Task { await worker.sync() } }
     }
 

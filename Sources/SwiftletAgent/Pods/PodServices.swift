@@ -14,6 +14,8 @@ public struct PodServices: Sendable {
     public let volumes: VolumeManager
     /// `--root-dir`: pod dirs live in `<rootDir>/pods/<uid>`.
     public let rootDir: String
+    /// `--run-dir`: the pods' shared namespaces live in `<runDir>/podns`.
+    public let runDir: String
     /// `/var/log/pods` (kubelet's `podLogsDir`).
     public let podLogsDir: String
     public let kubelet: KubeletConfiguration
@@ -21,7 +23,7 @@ public struct PodServices: Sendable {
     public let logger: Logger
 
     public init(runtime: ContainerRuntime, images: NodeImages, watcher: ExitWatcher, clock: any AgentClock,
-                sandboxes: any PodSandboxProvider, volumes: VolumeManager = VolumeManager(), rootDir: String, podLogsDir: String,
+                sandboxes: any PodSandboxProvider, volumes: VolumeManager = VolumeManager(), rootDir: String, runDir: String = "/run/swiftlet", podLogsDir: String,
                 kubelet: KubeletConfiguration, envContext: PodEnvContext, logger: Logger) {
         self.runtime = runtime
         self.images = images
@@ -30,6 +32,7 @@ public struct PodServices: Sendable {
         self.sandboxes = sandboxes
         self.volumes = volumes
         self.rootDir = rootDir
+        self.runDir = runDir
         self.podLogsDir = podLogsDir
         self.kubelet = kubelet
         self.envContext = envContext

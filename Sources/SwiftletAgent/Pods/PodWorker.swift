@@ -14,6 +14,7 @@ public actor PodWorker {
     private var logger: Logger
     private var slots: [ContainerSlot]
     private var sandbox: PodSandbox?
+    private var sharedNamespaces: (ipc: String?, uts: String?) = (nil, nil)
     private var volumes: [String: PodVolume]?
     private var backoff = CrashLoopBackoff()
     private var imageBackoff = CrashLoopBackoff()
@@ -142,6 +143,9 @@ public actor PodWorker {
                 try FileManager.default.createDirectory(atPath: podDir, withIntermediateDirectories: true)
                 try writePodManifest()
                 try PodCgroup.create(pod, cgroupRoot: services.kubelet.cgroupRoot, podPidsLimit: services.kubelet.podPidsLimit)
+                sharedNamespaces = try PodNamespaces.ensure(
+                    uid: uid, runDir: services.runDir, hostname: ContainerSpecBuilder.hostname(pod),
+                    hostIPC: pod.spec.hostIPC == true, hostUTS: pod.spec.hostNetwork == true)
                 sandbox = try await services.sandboxes.setUp(pod: pod, podDir: podDir)
             } catch {
                 logger.error("cannot create pod sandbox", metadata: ["error": "\(error)"])
@@ -284,7 +288,7 @@ public actor PodWorker {
             let logPath = "\(logDir)/\(instance).log"
             let spec = try ContainerSpecBuilder.build(ContainerSpecInput(
                 pod: pod, container: container, image: image, environment: env, rootfs: snapshot.rootfs,
-                netnsPath: sandbox?.netnsPath, cgroupsPath: PodResources.podCgroup(pod, cgroupRoot: services.kubelet.cgroupRoot) + "/" + id,
+                netnsPath: sandbox?.netnsPath, ipcPath: sharedNamespaces.ipc, utsPath: sharedNamespaces.uts, cgroupsPath: PodResources.podCgroup(pod, cgroupRoot: services.kubelet.cgroupRoot) + "/" + id,
                 mounts: mounts, seccompDefault: services.kubelet.seccompDefault, seccompRoot: services.rootDir + "/seccomp",
                 annotations: [
                     PodLabels.podUID: uid, PodLabels.podName: name, PodLabels.podNamespace: namespace,
@@ -559,6 +563,7 @@ public actor PodWorker {
             }
         }
         PodCgroup.remove(pod, cgroupRoot: services.kubelet.cgroupRoot)
+        PodNamespaces.remove(uid: uid, runDir: services.runDir)
         writeStatus(terminal: true)
         if removeLogs {
             try? FileManager.default.removeItem(atPath: services.podLogDir(namespace: namespace, name: name, uid: uid))
