@@ -224,3 +224,25 @@ struct NodeToolsTests {
         #expect(NodePods.age(since: Date(timeIntervalSince1970: 0), now: Date(timeIntervalSince1970: 3 * 3600)) == "3h")
     }
 }
+
+@Suite("Pod admission, as kubelet's sysctl admission does it")
+struct PodAdmissionTests {
+    func pod(_ sysctls: [(String, String)], hostNetwork: Bool = false) -> Pod {
+        var pod = Pod(metadata: ObjectMeta(name: "p"), spec: PodSpec(containers: [Container(name: "c", image: "x")]))
+        pod.spec.hostNetwork = hostNetwork
+        var sc = PodSecurityContext()
+        sc.sysctls = sysctls.map { Sysctl(name: $0.0, value: $0.1) }
+        pod.spec.securityContext = sc
+        return pod
+    }
+
+    @Test("safe sysctls pass (with '/' as separator too); unsafe ones and net.* on the host network are SysctlForbidden")
+    func sysctls() {
+        #expect(PodAdmission.reject(pod([("net.ipv4.ip_local_port_range", "1024 65000"), ("kernel/shm_rmid_forced", "1")])) == nil)
+        let unsafe = PodAdmission.reject(pod([("kernel.msgmax", "65536")]))
+        #expect(unsafe?.reason == "SysctlForbidden")
+        #expect(unsafe?.message == "forbidden sysctl: \"kernel.msgmax\" not allowlisted")
+        let hostNet = PodAdmission.reject(pod([("net.ipv4.tcp_syncookies", "1")], hostNetwork: true))
+        #expect(hostNet?.message == "forbidden sysctl: \"net.ipv4.tcp_syncookies\" not allowed with host net enabled")
+    }
+}

@@ -115,6 +115,11 @@ public enum ContainerSpecBuilder {
         linux.namespaces = namespaces
         linux.cgroupsPath = input.cgroupsPath
         linux.resources = resources(container, privileged: privileged)
+        if sc?.procMount == "Unmasked" {
+            // procMount Unmasked: /proc as the kernel shows it (Kubernetes requires hostUsers: false).
+            linux.maskedPaths = []
+            linux.readonlyPaths = []
+        }
         if privileged {
             linux.maskedPaths = []
             linux.readonlyPaths = []

@@ -26,6 +26,8 @@ public actor PodWorker {
     private var startTime: Date?
     private let exitSignal = ExitSignal()
     private var lastStatus: PodStatus?
+    /// Set when admission refused the pod (kubelet's reason and message).
+    private var rejection: (reason: String, message: String)?
     /// Messages of failed postStart hooks, by container ID, for the termination status.
     private var postStartFailures: [String: String] = [:]
 
@@ -138,6 +140,16 @@ public actor PodWorker {
     private func syncOnce() async {
         guard !terminating else { return }
         if startTime == nil { startTime = services.clock.now() }
+        if let rejection = PodAdmission.reject(pod) {
+            if self.rejection == nil {
+                logger.warning("pod rejected", metadata: ["reason": "\(rejection.reason)", "message": "\(rejection.message)"])
+            }
+            self.rejection = rejection
+            try? FileManager.default.createDirectory(atPath: podDir, withIntermediateDirectories: true)
+            try? writePodManifest()
+            writeStatus()
+            return
+        }
         if sandbox == nil {
             do {
                 try FileManager.default.createDirectory(atPath: podDir, withIntermediateDirectories: true)
@@ -703,6 +715,13 @@ public actor PodWorker {
             if slot.kind == .app { appStatuses.append(status) } else { initStatuses.append(status) }
         }
         var status = PodStatus()
+        if let rejection {
+            status.phase = "Failed"
+            status.reason = rejection.reason
+            status.message = rejection.message
+            status.startTime = startTime.map(Time.init)
+            return status
+        }
         status.phase = PodPhaseRule.phase(spec: pod.spec, statuses: initStatuses + appStatuses, podIsTerminal: terminal,
                                           isStatic: StaticPodIdentity.isStatic(pod))
         status.initContainerStatuses = initStatuses.isEmpty ? nil : initStatuses
