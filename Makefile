@@ -11,15 +11,17 @@ SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
 #   libsystemd-dev, libseccomp-dev, pkg-config: build; systemd: journald and systemd-analyze for tests;
 #   busybox-static: test root filesystems; runc, crun: spec fixtures and the runtime benchmark peers;
 #   python3: benchmark drivers; iproute2: network namespaces in tests; zlib1g-dev, libzstd-dev:
-#   layer decompression; gzip, zstd, umoci, skopeo: test images; docker-registry, apache2-utils
-#   (htpasswd): a real registry on loopback for the registry client's tests;
-#   containernetworking-plugins, iptables: pod networking (CNI bridge, host-local, portmap, loopback);
-#   curl: reaching pods in tests and `make run`.
+#   layer decompression; gzip, zstd, umoci, skopeo: test images (umoci, skopeo: also the image
+#   benchmark's peers); docker-registry, apache2-utils (htpasswd): a real registry on loopback for
+#   the registry client's tests; libssl-dev: OpenSSL's libcrypto for SHA-256/SHA-512 of blobs and
+#   layers (SHA-NI/AVX2, several times faster than Swift code); containernetworking-plugins,
+#   iptables: pod networking (CNI bridge, host-local, portmap, loopback); curl: reaching pods in
+#   tests and `make run`.
 DEB_PACKAGES := libsystemd-dev libseccomp-dev pkg-config systemd util-linux busybox-static runc crun python3 iproute2 \
-	zlib1g-dev libzstd-dev gzip zstd umoci skopeo docker-registry apache2-utils \
+	zlib1g-dev libzstd-dev libssl-dev gzip zstd umoci skopeo docker-registry apache2-utils \
 	containernetworking-plugins iptables curl
 
-.PHONY: all deps build build-tests test test-unit run install bench bench-runtime bench-startup bench-pods clean buildinfo
+.PHONY: all deps build build-tests test test-unit run install bench bench-runtime bench-startup bench-images bench-pods clean buildinfo
 
 all: build
 
@@ -75,8 +77,9 @@ install: build
 	@if [ ! -e /etc/swiftlet/config.yaml ]; then \
 	  sed 's#^staticPodPath:.*#staticPodPath: /etc/swiftlet/manifests#' config/swiftlet.yaml | $(SUDO) install -m 0644 /dev/stdin /etc/swiftlet/config.yaml; fi
 
-# Benchmarks (release build): agent start-up, and the runtime against runc and crun.
-bench: bench-startup bench-runtime bench-pods
+# Benchmarks (release build): agent start-up, the runtime against runc and crun, image pull +
+# unpack against skopeo + umoci, and pods on the agent.
+bench: bench-startup bench-runtime bench-images bench-pods
 
 bench-startup:
 	$(MAKE) CONFIG=release build
@@ -85,6 +88,10 @@ bench-startup:
 bench-runtime:
 	$(MAKE) CONFIG=release build
 	python3 bench/runtime.py .build/release/swiftlet 100
+
+bench-images:
+	$(MAKE) CONFIG=release build
+	python3 bench/images.py .build/release/swiftlet 5
 
 bench-pods:
 	$(MAKE) CONFIG=release build

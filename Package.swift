@@ -81,12 +81,14 @@ let package = Package(
         ),
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
         .systemLibrary(name: "CZstd", pkgConfig: "libzstd", providers: [.apt(["libzstd-dev"])]),
+        // OpenSSL's libcrypto for SHA-256/SHA-512 of blobs and layers (SHA-NI, AVX2).
+        .systemLibrary(name: "CCrypto", pkgConfig: "libcrypto", providers: [.apt(["libssl-dev"])]),
         // Extended-attribute calls for the layer unpacker (<sys/xattr.h> is not in Swift's Glibc).
         .target(name: "CUnpackShim"),
         .target(
             name: "SwiftletImages",
             dependencies: [
-                "SwiftletAPI", "CZlib", "CZstd", "CRuntimeShim", "CUnpackShim",
+                "SwiftletAPI", "CZlib", "CZstd", "CCrypto", "CRuntimeShim", "CUnpackShim",
                 .product(name: "Logging", package: "swift-log"), .product(name: "Yams", package: "Yams"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOHTTP1", package: "swift-nio"),

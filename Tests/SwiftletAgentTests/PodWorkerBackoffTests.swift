@@ -54,7 +54,7 @@ private final class WorkerRig: @unchecked Sendable {
     func cleanUp() async {
         for state in (try? runtime.list()) ?? [] { try? runtime.delete(id: state.id, force: true) }
         await services.images.shutdown()
-        if let mounts = try? String(contentsOfFile: "/proc/self/mountinfo", encoding: .utf8) {
+        if let mounts = (FileHandle(forReadingAtPath: "/proc/self/mountinfo").map { String(decoding: $0.readDataToEndOfFile(), as: UTF8.self) }) {
             for point in mounts.split(separator: "\n").compactMap({ $0.split(separator: " ").dropFirst(4).first.map(String.init) })
                 .filter({ $0.hasPrefix(dir) }).sorted(by: >) {
                 _ = umount2(point, 2)

@@ -125,7 +125,7 @@ final class AgentHarness: @unchecked Sendable {
             _ = try? Swiftlet.run(["runtime", "--root", runtimeRoot, "delete", "--force", id])
         }
         let real = URL(fileURLWithPath: dir.path).standardizedFileURL.path
-        if let mounts = try? String(contentsOfFile: "/proc/self/mountinfo", encoding: .utf8) {
+        if let mounts = (FileHandle(forReadingAtPath: "/proc/self/mountinfo").map { String(decoding: $0.readDataToEndOfFile(), as: UTF8.self) }) {
             let points = mounts.split(separator: "\n").compactMap { line -> String? in
                 let f = line.split(separator: " ")
                 return f.count > 4 ? String(f[4]) : nil
@@ -239,7 +239,7 @@ struct PodAgentTests {
         for cg in Self.podCgroupDirs(uid: podUID) {
             #expect(!FileManager.default.fileExists(atPath: cg), "cgroup left: \(cg)")
         }
-        let mounts = (try? String(contentsOfFile: "/proc/self/mountinfo", encoding: .utf8)) ?? ""
+        let mounts = (FileHandle(forReadingAtPath: "/proc/self/mountinfo").map { String(decoding: $0.readDataToEndOfFile(), as: UTF8.self) }) ?? ""
         #expect(!mounts.contains(h.dir.path), "mounts left below \(h.dir.path)")
         h.killAgent(SIGTERM)
     }
@@ -359,7 +359,7 @@ struct PodAgentTests {
         let gone = Date().addingTimeInterval(30)
         while FileManager.default.fileExists(atPath: h.dir.file("root/pods/\(podUID)")), Date() < gone { usleep(50_000) }
         #expect(!FileManager.default.fileExists(atPath: h.dir.file("root/pods/\(podUID)")))
-        let mounts = (try? String(contentsOfFile: "/proc/self/mountinfo", encoding: .utf8)) ?? ""
+        let mounts = (FileHandle(forReadingAtPath: "/proc/self/mountinfo").map { String(decoding: $0.readDataToEndOfFile(), as: UTF8.self) }) ?? ""
         #expect(!mounts.contains(h.dir.file("root/pods")), "volume mounts left")
         #expect(h.runtimeIDs().isEmpty)
         h.killAgent(SIGTERM)
@@ -621,7 +621,7 @@ struct PodAgentTests {
         h.killAgent(SIGKILL)
         try h.removeManifest("o.yaml")
         for id in h.runtimeIDs() { _ = try Swiftlet.run(["runtime", "--root", h.runtimeRoot, "delete", "--force", id]) }
-        let mounts = (try? String(contentsOfFile: "/proc/self/mountinfo", encoding: .utf8)) ?? ""
+        let mounts = (FileHandle(forReadingAtPath: "/proc/self/mountinfo").map { String(decoding: $0.readDataToEndOfFile(), as: UTF8.self) }) ?? ""
         for point in mounts.split(separator: "\n").compactMap({ $0.split(separator: " ").dropFirst(4).first.map(String.init) })
             .filter({ $0.contains("/root/pods/\(podUID)") }).sorted(by: >) {
             _ = umount2(point, 2)

@@ -326,7 +326,7 @@ final class RuntimeSandbox {
 
     /// Lines of the host's mount table that name `path`.
     func mountsUnder(_ path: String) -> [String] {
-        ((try? String(contentsOfFile: "/proc/self/mountinfo", encoding: .utf8)) ?? "")
+        ((FileHandle(forReadingAtPath: "/proc/self/mountinfo").map { String(decoding: $0.readDataToEndOfFile(), as: UTF8.self) }) ?? "")
             .split(separator: "\n").map(String.init).filter { $0.contains(path) }
     }
 

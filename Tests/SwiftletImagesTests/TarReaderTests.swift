@@ -123,7 +123,7 @@ final class TestDir {
     func sub(_ name: String) -> String { path + "/" + name }
 
     static func mountPoints() -> [String] {
-        guard let text = try? String(contentsOfFile: "/proc/self/mountinfo", encoding: .utf8) else { return [] }
+        guard let text = (FileHandle(forReadingAtPath: "/proc/self/mountinfo").map { String(decoding: $0.readDataToEndOfFile(), as: UTF8.self) }) else { return [] }
         return text.split(separator: "\n").compactMap { line in
             let fields = line.split(separator: " ")
             return fields.count > 4 ? String(fields[4]) : nil

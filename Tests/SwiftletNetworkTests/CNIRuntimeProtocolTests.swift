@@ -212,11 +212,11 @@ struct CNIRuntimeProtocolTests {
     func pluginTimeout() async throws {
         let f = try Fixture()
         defer { f.remove() }
-        let started = ContinuousClock.now
+        // The plugin sleeps far longer than any test; the error proves it was cut off. (No
+        // wall-clock assertion: on a loaded machine the test may wait for a thread first.)
         let error = await #expect(throws: NetworkError.self) {
             try await f.runtime(timeout: .milliseconds(300)).add(network: f.list(["slow"]), attachment: attachment)
         }
-        #expect(ContinuousClock.now - started < .seconds(10))
         #expect(error?.isTimeout ?? false)
         #expect(error?.plugin == "slow")
         #expect(error?.message.contains("timed out after 0.3s") ?? false)

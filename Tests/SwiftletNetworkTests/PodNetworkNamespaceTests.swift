@@ -53,7 +53,7 @@ struct PodNetworkNamespaceTests {
             close(fd)
 
             // The directory is a private mount of its own, as the namespace mounts need.
-            let mountinfo = try String(contentsOfFile: "/proc/self/mountinfo", encoding: .utf8)
+            let mountinfo = String(decoding: try #require(FileHandle(forReadingAtPath: "/proc/self/mountinfo")).readDataToEndOfFile(), as: UTF8.self)
             let dirLine = mountinfo.split(separator: "\n").first { $0.split(separator: " ")[4] == "\(runDir)/netns" }
             #expect(dirLine != nil)
             #expect(dirLine.map { !$0.contains("shared:") } ?? false)

@@ -148,7 +148,7 @@ enum CgroupTestHost {
     /// `/sys/fs/cgroup` is a cgroup2 mount whose root offers memory, cpu and pids (a "pure" v2 host,
     /// such as the scripts/cgroup2-vm guest).
     static var hasFullCgroup2: Bool {
-        let mounts = (try? String(contentsOfFile: "/proc/self/mounts", encoding: .utf8)) ?? ""
+        let mounts = (FileHandle(forReadingAtPath: "/proc/self/mounts").map { String(decoding: $0.readDataToEndOfFile(), as: UTF8.self) }) ?? ""
         // The last mount on the path is the visible one.
         var rootType = ""
         for line in mounts.split(separator: "\n") {

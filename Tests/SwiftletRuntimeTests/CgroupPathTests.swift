@@ -127,7 +127,7 @@ struct CgroupPathTests {
 
     @Test("detect on this host agrees with /proc/self/mounts (v1 on the hybrid build hosts, v2 in the cgroup2 guest)")
     func detectHost() throws {
-        let mounts = try String(contentsOfFile: "/proc/self/mounts", encoding: .utf8)
+        let mounts = String(decoding: try #require(FileHandle(forReadingAtPath: "/proc/self/mounts")).readDataToEndOfFile(), as: UTF8.self)
         let rootIsCgroup2 = mounts.split(separator: "\n").contains { $0.hasPrefix("cgroup2 /sys/fs/cgroup ") }
         let driver = Cgroups.detect()
         #expect(driver.version == (rootIsCgroup2 ? .v2 : .v1))

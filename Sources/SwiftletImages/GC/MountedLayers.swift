@@ -7,7 +7,9 @@ import Foundation
 enum MountedLayers {
     /// The hex chain IDs of layers below `layersDir` that a mount references.
     static func hexChainIDs(layersDir: String, mountinfo: String = "/proc/self/mountinfo") -> Set<String> {
-        guard let text = try? String(contentsOfFile: mountinfo, encoding: .utf8) else { return [] }
+        // Read to EOF: Foundation's String(contentsOfFile:) stops after 4 KiB of a /proc file.
+        guard let data = FileHandle(forReadingAtPath: mountinfo)?.readDataToEndOfFile() else { return [] }
+        let text = String(decoding: data, as: UTF8.self)
         // mountinfo escapes space, tab, newline and backslash as octal; paths with those never
         // match, and layer dirs have none.
         let prefix = layersDir.hasSuffix("/") ? layersDir : layersDir + "/"

@@ -165,24 +165,62 @@ public struct ImagePuller: Sendable {
             progress(PullProgress(layer: layer.digest, done: layer.size, total: layer.size, reused: true))
             return
         }
-        let blob = try await ingestBlob(reference, layer, source: source, added: added, progress: progress)
-        let stored = try await layers.ensureLayer(chainID: chainID, diffID: diffID, mediaType: layer.mediaType) {
-            try OwnedFileSource(path: blob)
+        if content.contains(layer.digest) {
+            let blob = try await ingestBlob(reference, layer, source: source, added: added, progress: progress)
+            let stored = try await layers.ensureLayer(chainID: chainID, diffID: diffID, mediaType: layer.mediaType) {
+                try OwnedFileSource(path: blob)
+            }
+            if !stored.alreadyExisted { await added.addLayer(chainID) }
+            return
         }
+        // Unpack while downloading: the unpack reads the ingest file behind the download and
+        // sees its end only once the blob is verified and committed (see BlobFollower).
+        let follower = BlobFollower()
+        async let blob: Void = {
+            do {
+                let path = try await ingestBlob(reference, layer, source: source, added: added,
+                                                observer: follower, progress: progress)
+                follower.ingestReturned(path: path)
+            } catch {
+                follower.ingestFailed(error)
+                throw error
+            }
+        }()
+        let unpacked: Result<LayerStore.Layer, any Error>
+        do {
+            unpacked = .success(try await layers.ensureLayer(chainID: chainID, diffID: diffID, mediaType: layer.mediaType) {
+                follower.makeSource()
+            })
+        } catch {
+            unpacked = .failure(error)
+        }
+        // The download's failure (a digest mismatch, a registry error) is the cause of any
+        // unpack failure it led to, so it is the one to report.
+        try await blob
+        let stored = try unpacked.get()
         if !stored.alreadyExisted { await added.addLayer(chainID) }
     }
 
     /// Streams the blob into the content store unless it is there already.
     @discardableResult
     private func ingestBlob(_ reference: ImageReference, _ descriptor: Descriptor, source: String, added: AddedContent,
+                            observer: (any BlobIngestObserver)? = nil,
                             progress: (@Sendable (PullProgress) -> Void)? = nil) async throws -> String {
         if content.contains(descriptor.digest) {
             progress?(PullProgress(layer: descriptor.digest, done: descriptor.size, total: descriptor.size, reused: true))
             return try await content.ingest(expected: descriptor, from: source, chunks: EmptyChunks())
         }
-        let chunks = BlobChunks(client: client, reference: reference, descriptor: descriptor, progress: progress)
+        let client = client
         let path = try await content.ingest(
-            expected: descriptor, from: "\(source): blob \(descriptor.digest)", chunks: chunks)
+            expected: descriptor, from: "\(source): blob \(descriptor.digest)", observer: observer
+        ) { writer in
+            // The network's buffers go straight to the writer (hash and write), uncopied.
+            try await client.fetchBlobBuffers(reference, descriptor, to: { buffer in
+                try buffer.withUnsafeReadableBytes { try writer.write($0) }
+            }, progress: { done, total in
+                progress?(PullProgress(layer: descriptor.digest, done: done, total: total, reused: false))
+            })
+        }
         await added.addBlob(descriptor.digest)
         return path
     }
@@ -234,33 +272,6 @@ private struct BytesChunk: AsyncSequence, Sendable {
         }
     }
     func makeAsyncIterator() -> AsyncIterator { AsyncIterator(bytes: bytes) }
-}
-
-/// A blob's bytes as an async sequence; the download starts only when the sequence is iterated,
-/// so a caller joining an ingest already in flight downloads nothing.
-private struct BlobChunks: AsyncSequence, Sendable {
-    typealias Element = [UInt8]
-    let client: RegistryClient
-    let reference: ImageReference
-    let descriptor: Descriptor
-    let progress: (@Sendable (PullProgress) -> Void)?
-
-    func makeAsyncIterator() -> AsyncThrowingStream<[UInt8], any Error>.Iterator {
-        let (stream, continuation) = AsyncThrowingStream<[UInt8], any Error>.makeStream()
-        let client = client, reference = reference, descriptor = descriptor, progress = progress
-        let task = Task {
-            do {
-                try await client.fetchBlob(reference, descriptor, to: { continuation.yield($0) }, progress: { done, total in
-                    progress?(PullProgress(layer: descriptor.digest, done: done, total: total, reused: false))
-                })
-                continuation.finish()
-            } catch {
-                continuation.finish(throwing: error)
-            }
-        }
-        continuation.onTermination = { _ in task.cancel() }
-        return stream.makeAsyncIterator()
-    }
 }
 
 /// No bytes: for blobs already stored, where the content store returns without reading.

@@ -203,6 +203,17 @@ public final class RegistryClient: Sendable {
         _ reference: ImageReference, _ descriptor: Descriptor, to sink: ([UInt8]) async throws -> Void,
         progress: (Int64, Int64) -> Void = { _, _ in }
     ) async throws {
+        try await fetchBlobBuffers(reference, descriptor, to: { try await sink(Array($0.readableBytesView)) }, progress: progress)
+    }
+
+    /// `fetchBlob` delivering the network's own buffers, so a caller that writes them out
+    /// (the content store) copies nothing; the same checks, resumption and errors.
+    /// - Parameter sink: receives each buffer's readable bytes, in order; the buffer is the
+    ///   caller's to keep or drop.
+    func fetchBlobBuffers(
+        _ reference: ImageReference, _ descriptor: Descriptor, to sink: (ByteBuffer) async throws -> Void,
+        progress: (Int64, Int64) -> Void = { _, _ in }
+    ) async throws {
         try await withEndpoints(reference) { endpoint in
             let url = "\(endpoint.baseURL)/v2/\(reference.path)/blobs/\(descriptor.digest)"
             let what = "blob \(reference.path)@\(descriptor.digest)"
@@ -234,21 +245,20 @@ public final class RegistryClient: Sendable {
                     throw RegistryError.http(host: endpoint.host, status: status, what, body: await Self.errorBody(response))
                 }
                 do {
-                    for try await buffer in response.body {
-                        var view = buffer.readableBytesView[...]
+                    for try await var buffer in response.body {
                         if skip > 0 {
-                            let dropped = min(Int64(view.count), skip)
-                            view = view.dropFirst(Int(dropped))
+                            let dropped = min(Int64(buffer.readableBytes), skip)
+                            buffer.moveReaderIndex(forwardBy: Int(dropped))
                             skip -= dropped
-                            if view.isEmpty { continue }
+                            if buffer.readableBytes == 0 { continue }
                         }
-                        done += Int64(view.count)
+                        done += Int64(buffer.readableBytes)
                         if done > descriptor.size {
                             throw RegistryError.protocolViolation(
                                 host: endpoint.host, "\(what) is longer than the \(descriptor.size) bytes its descriptor gives")
                         }
                         do {
-                            try await sink(Array(view))
+                            try await sink(buffer)
                         } catch {
                             throw SinkFailure(underlying: error)
                         }

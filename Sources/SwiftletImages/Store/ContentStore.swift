@@ -85,6 +85,18 @@ public actor ContentStore {
         }
     }
 
+    /// Stores the blob that `fill` writes into the `BlobWriter` it is given (for example from an
+    /// HTTP response's buffers, without copying them), with the same verification and
+    /// deduplication as `ingest(expected:open:)`. `observer`, when given, hears about this
+    /// ingest's file, its writes and its outcome; it hears nothing when the blob is stored
+    /// already or the call joins an ingest in flight (then `fill` is not called either).
+    /// - Returns: the blob's path.
+    /// - Throws: as `ingest(expected:open:)`, plus what `fill` throws.
+    func ingest(expected: Descriptor, from name: String, observer: (any BlobIngestObserver)?,
+                fill: @escaping @Sendable (BlobWriter) async throws -> Void) async throws -> String {
+        try await run(expected, name, observer: observer, fill: fill)
+    }
+
     private func deduplicated(_ expected: Descriptor, _ name: String, fill: @escaping @Sendable (BlobWriter) throws -> Void) async throws -> String {
         try await run(expected, name) { writer in try fill(writer) }
     }
@@ -93,7 +105,8 @@ public actor ContentStore {
         try await run(expected, name, fill: fill)
     }
 
-    private func run(_ expected: Descriptor, _ name: String, fill: @escaping @Sendable (BlobWriter) async throws -> Void) async throws -> String {
+    private func run(_ expected: Descriptor, _ name: String, observer: (any BlobIngestObserver)? = nil,
+                     fill: @escaping @Sendable (BlobWriter) async throws -> Void) async throws -> String {
         let digest = expected.digest
         if let task = inFlight[digest] { return try await task.value }
         let destination = path(for: digest)
@@ -106,12 +119,18 @@ public actor ContentStore {
         let ingestDir = self.ingestDir
         let directory = "\(blobsDir)/\(digest.algorithm)"
         let task = Task.detached { () async throws -> String in
-            let writer = try BlobWriter(expected: expected, name: name, ingestDir: ingestDir)
+            let writer: BlobWriter
+            do {
+                writer = try BlobWriter(expected: expected, name: name, ingestDir: ingestDir, observer: observer)
+            } catch {
+                observer?.ingestFailed(error)
+                throw error
+            }
             do {
                 try await fill(writer)
                 try writer.commit(to: destination, directory: directory)
             } catch {
-                writer.abandon()
+                writer.abandon(error)
                 throw error
             }
             return destination
@@ -156,6 +175,19 @@ public actor ContentStore {
     }
 }
 
+/// Hears about one ingest as it happens: `BlobFollower` uses it to unpack a layer while it downloads.
+/// Called from the ingesting task; implementations must not block.
+protocol BlobIngestObserver: Sendable {
+    /// The temp file was created; `fd` is the writer's (readable) descriptor, valid during the call only.
+    func ingestStarted(fd: Int32, path: String)
+    /// `total` bytes are now in the temp file (not yet verified).
+    func ingestAppended(total: Int64)
+    /// The blob was verified against digest and size, synced and renamed into place.
+    func ingestCommitted()
+    /// The ingest failed and its temp file is gone; nothing was committed.
+    func ingestFailed(_ error: any Error)
+}
+
 /// One ingest's temp file and running hash; used by one task only.
 final class BlobWriter: @unchecked Sendable {
     private let expected: Descriptor
@@ -163,17 +195,21 @@ final class BlobWriter: @unchecked Sendable {
     private var fd: Int32
     private var hasher: BlobHasher
     private var written: Int64 = 0
+    private let observer: (any BlobIngestObserver)?
 
     private let name: String
 
-    init(expected: Descriptor, name: String, ingestDir: String) throws {
+    init(expected: Descriptor, name: String, ingestDir: String, observer: (any BlobIngestObserver)? = nil) throws {
         self.expected = expected
         self.name = name
+        self.observer = observer
         hasher = try BlobHasher(algorithm: expected.digest.algorithm)
         var template = Array("\(ingestDir)/\(expected.digest.encoded.prefix(16))-XXXXXX".utf8CString)
+        // mkstemp opens O_RDWR, so a follower can read the file through a dup of this descriptor.
         fd = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
         tempPath = template.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }
-        guard fd >= 0 else { throw ImageStoreError.system("mkostemp", tempPath, errno: errno) }
+        guard fd >= 0 else { throw ImageStoreError.system("mkstemp", tempPath, errno: errno) }
+        observer?.ingestStarted(fd: fd, path: tempPath)
     }
 
     func write(_ bytes: UnsafeRawBufferPointer) throws {
@@ -192,6 +228,7 @@ final class BlobWriter: @unchecked Sendable {
             }
             offset += n
         }
+        observer?.ingestAppended(total: written)
     }
 
     func commit(to destination: String, directory: String) throws {
@@ -208,11 +245,14 @@ final class BlobWriter: @unchecked Sendable {
         fd = -1
         guard rename(tempPath, destination) == 0 else { throw ImageStoreError.system("rename", destination, errno: errno) }
         try fsyncDirectory(directory)
+        observer?.ingestCommitted()
     }
 
-    func abandon() {
+    /// Removes the temp file after `error` and tells the observer.
+    func abandon(_ error: any Error) {
         if fd >= 0 { close(fd); fd = -1 }
         unlink(tempPath)
+        observer?.ingestFailed(error)
     }
 }
 

@@ -88,7 +88,8 @@ public actor LayerStore {
     ///   - chainID: the chain ID of this layer and those below it.
     ///   - diffID: the image config's diff_id for this layer.
     ///   - mediaType: the layer descriptor's media type (selects the decompression).
-    ///   - open: opens the layer blob; called at most once, off the actor.
+    ///   - open: opens the layer blob; called at most once, on a thread of the unpack's own
+    ///     (so its source may block, as a `BlobFollower`'s does).
     /// - Throws: what `LayerUnpacker.unpack` throws; nothing is left behind on failure.
     public func ensureLayer(chainID: String, diffID: String, mediaType: String,
                             open: @escaping @Sendable () throws -> any LayerByteSource) async throws -> Layer {
@@ -103,12 +104,14 @@ public actor LayerStore {
             return Layer(chainID: chainID, path: destination, alreadyExisted: true, unpack: nil)
         }
         let container = String(destination.dropLast("/fs".count))
-        var options = self.options
-        options.expectedDiffID = diffID
-        let unpacker = self.unpacker
-        let task = Task.detached { () throws -> UnpackResult in
-            try UnpackSys.makeDirectories(container)
-            return try unpacker.unpack(stream: try open(), compression: compression, into: destination, options: options)
+        var unpackOptions = self.options
+        unpackOptions.expectedDiffID = diffID
+        let options = unpackOptions, unpacker = self.unpacker
+        let task = Task.detached { () async throws -> UnpackResult in
+            try await runOnDedicatedThread(name: "unpack") {
+                try UnpackSys.makeDirectories(container)
+                return try unpacker.unpack(stream: try open(), compression: compression, into: destination, options: options)
+            }
         }
         inFlight[chainID] = task
         defer { inFlight[chainID] = nil }

@@ -88,6 +88,10 @@ private final class Extraction {
     private let logger: Logger
     /// Directory mtimes, applied after all entries so creating children does not reset them.
     private var directoryTimes: [[String]: (Int64, Int32)] = [:]
+    /// The last parent directory opened (O_PATH), see `cachedParent`.
+    private var parentCache: (components: [String], fd: Int32)?
+    /// Set by a removal; the cache is dropped when the entry that removed is done.
+    private var parentCacheStale = false
 
     init(root: String, options: UnpackOptions, logger: Logger) throws {
         self.root = root
@@ -99,7 +103,10 @@ private final class Extraction {
         if fchmod(rootFD, 0o755) != 0 { throw UnpackError.system("fchmod", root, errno: errno) }
     }
 
-    func close() { _ = Glibc.close(rootFD) }
+    func close() {
+        dropCachedParent()
+        _ = Glibc.close(rootFD)
+    }
 
     /// Extracts every entry; returns how many there were.
     func run(_ tar: TarReader) throws -> Int {
@@ -147,19 +154,30 @@ private final class Extraction {
             try whiteout(entry, name: name, parent: parentPath)
             return
         }
-        let parentFD = try openParent(parentPath, entry: entry.path)
-        defer { _ = Glibc.close(parentFD) }
-        let existing = try UnpackSys.lstat(parentFD, name, context: entry.path)
+        let parentFD = try cachedParent(parentPath, entry: entry.path)
+        defer { if parentCacheStale { dropCachedParent() } }
 
-        if entry.kind == .directory, let existing, UnpackSys.isDirectory(existing) {
-            // Re-stating a directory keeps its contents (tar order puts a dir before its children).
-        } else if existing != nil {
-            try UnpackSys.removeTree(parentFD, name, context: entry.path)
+        // Regular files and directories, nearly every entry, try to create first and look at
+        // what is in the way only when something is (saves an fstatat per entry); the other
+        // kinds clear the name first. Either way the end state is the same: an existing
+        // directory is kept for a directory entry, anything else in the way is removed.
+        switch entry.kind {
+        case .regular, .directory:
+            break
+        default:
+            if try UnpackSys.lstat(parentFD, name, context: entry.path) != nil {
+                try remove(parentFD, name, entry: entry)
+            }
         }
 
         switch entry.kind {
         case .regular:
-            let fd = openat(parentFD, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o600)
+            let flags = O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC
+            var fd = openat(parentFD, name, flags, 0o600)
+            if fd < 0 && errno == EEXIST {
+                try remove(parentFD, name, entry: entry)
+                fd = openat(parentFD, name, flags, 0o600)
+            }
             if fd < 0 { throw UnpackError.system("open", entry.path, errno: errno) }
             defer { _ = Glibc.close(fd) }
             try tar.readContent { chunk in try UnpackSys.writeAll(fd, chunk, context: entry.path) }
@@ -168,8 +186,14 @@ private final class Extraction {
             if futimens(fd, &times) != 0 { throw UnpackError.system("futimens", entry.path, errno: errno) }
 
         case .directory:
-            if existing.map({ !UnpackSys.isDirectory($0) }) ?? true, mkdirat(parentFD, name, 0o700) != 0 {
-                throw UnpackError.system("mkdir", entry.path, errno: errno)
+            if mkdirat(parentFD, name, 0o700) != 0 {
+                guard errno == EEXIST else { throw UnpackError.system("mkdir", entry.path, errno: errno) }
+                // Re-stating a directory keeps its contents (tar order puts a dir before its children).
+                let existing = try UnpackSys.lstat(parentFD, name, context: entry.path)
+                if !(existing.map(UnpackSys.isDirectory) ?? false) {
+                    try remove(parentFD, name, entry: entry)
+                    if mkdirat(parentFD, name, 0o700) != 0 { throw UnpackError.system("mkdir", entry.path, errno: errno) }
+                }
             }
             let fd = UnpackSys.openBeneath(parentFD, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW)
             if fd < 0 { throw UnpackError.system("open", entry.path, errno: errno) }
@@ -221,10 +245,10 @@ private final class Extraction {
         guard !target.isEmpty, target != ".", target != ".." else {
             throw UnpackError.hostile(entry: entry.path, "whiteout names no file")
         }
-        let parentFD = try openParent(parent, entry: entry.path)
-        defer { _ = Glibc.close(parentFD) }
+        let parentFD = try cachedParent(parent, entry: entry.path)
+        defer { if parentCacheStale { dropCachedParent() } }
         if try UnpackSys.lstat(parentFD, target, context: entry.path) != nil {
-            try UnpackSys.removeTree(parentFD, target, context: entry.path)
+            try remove(parentFD, target, entry: entry)
         }
         if mknodat(parentFD, target, S_IFCHR, dev_t(shim_makedev(0, 0))) != 0 {
             throw UnpackError.system("mknod (whiteout)", entry.path, errno: errno)
@@ -276,6 +300,35 @@ private final class Extraction {
             }
         }
         return components
+    }
+
+    /// Removes `name` (a whole tree for a directory) in `parentFD`. The removed directory may
+    /// be the cached parent or one of its ancestors, so the cache goes once the entry is done.
+    private func remove(_ parentFD: Int32, _ name: String, entry: TarEntry) throws {
+        parentCacheStale = true
+        try UnpackSys.removeTree(parentFD, name, context: entry.path)
+    }
+
+    /// The directory `components` below the root (created as `openParent` does), kept open
+    /// for the next entry: tar streams list a directory's entries together.
+    ///
+    /// Reusing the descriptor is as safe as resolving the path again: the directory was
+    /// resolved beneath the root without symlinks when it was opened, and a directory can only
+    /// leave its path by being removed (entries only create names, and never over an existing
+    /// directory). Every removal drops the cache, so the descriptor always names what the path
+    /// names now. The caller must not close it.
+    private func cachedParent(_ components: [String], entry: String) throws -> Int32 {
+        if let cached = parentCache, cached.components == components { return cached.fd }
+        dropCachedParent()
+        let fd = try openParent(components, entry: entry)
+        parentCache = (components, fd)
+        return fd
+    }
+
+    private func dropCachedParent() {
+        if let cached = parentCache { _ = Glibc.close(cached.fd) }
+        parentCache = nil
+        parentCacheStale = false
     }
 
     /// Opens the directory `components` below the root, creating missing directories
