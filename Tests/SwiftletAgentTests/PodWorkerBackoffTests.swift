@@ -110,6 +110,9 @@ struct PodWorkerBackoffTests {
                 }
             }
             #expect(waits == [10, 20, 40, 80, 160, 300, 300])
+            // Eight instances ran; only the current one and the one before it are kept.
+            let kept = ((try? rig.runtime.list()) ?? []).filter { $0.annotations[PodLabels.podUID] == pod.metadata.uid }
+            #expect(kept.count == 2, "containers kept: \(kept.map(\.id))")
             await worker.terminate(gracePeriod: 0)
         } catch {
             await worker.terminate(gracePeriod: 0)

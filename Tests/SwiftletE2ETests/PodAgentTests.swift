@@ -640,4 +640,44 @@ struct PodAgentTests {
         for cg in Self.podCgroupDirs(uid: podUID) { #expect(!FileManager.default.fileExists(atPath: cg), "cgroup left: \(cg)") }
         h.killAgent(SIGTERM)
     }
+
+    @Test("an image no registry can give ends in ErrImagePull, then ImagePullBackOff (the registry is a closed port on loopback)")
+    func imagePullBackOff() throws {
+        let h = try AgentHarness()
+        defer { h.cleanUp() }
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        var addr = sockaddr_in()
+        addr.sin_family = sa_family_t(AF_INET)
+        addr.sin_addr.s_addr = inet_addr("127.0.0.1")
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        _ = withUnsafeMutablePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) } }
+        _ = withUnsafeMutablePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) } }
+        close(fd)  // nothing listens there now
+        let port = UInt16(bigEndian: addr.sin_port)
+        try h.writeManifest("missing.yaml", """
+            apiVersion: v1
+            kind: Pod
+            metadata: {name: missing}
+            spec:
+              hostNetwork: true
+              containers:
+              - {name: c, image: "127.0.0.1:\(port)/nothing/here:1"}
+            """)
+        try h.startAgent()
+        var reasons: [String] = []
+        let deadline = Date().addingTimeInterval(60)
+        while Date() < deadline, !reasons.contains("ImagePullBackOff") {
+            if let pod = h.statuses()["missing-e2e-node"],
+               let reason = (state(containerStatus(pod, "c"))?["waiting"] as? [String: Any])?["reason"] as? String,
+               reasons.last != reason {
+                reasons.append(reason)
+            }
+            usleep(50_000)
+        }
+        #expect(reasons.contains("ErrImagePull"), "reasons seen: \(reasons)")
+        #expect(reasons.last == "ImagePullBackOff", "reasons seen: \(reasons)")
+        #expect(h.runtimeIDs().isEmpty)
+        try h.removeManifest("missing.yaml")
+        h.killAgent(SIGTERM)
+    }
 }
