@@ -45,16 +45,15 @@ struct AgentNotifyTests {
     func notifyLifecycle() throws {
         let dir = try TempDir()
         defer { dir.remove() }
-        // A pod whose image is never pulled: the agent runs it (ErrImageNeverPull) without
-        // touching any network.
+        // An invalid manifest: the scan reports it in STATUS, and no pod (cgroup, namespaces)
+        // is left behind by an agent that is stopped with its pods running.
         _ = try dir.write("manifests/web.yaml", """
             apiVersion: v1
             kind: Pod
             metadata: {name: web}
             spec:
-              hostNetwork: true
               containers:
-              - {name: c, image: swiftlet.test/absent:1, imagePullPolicy: Never}
+              - {name: c, image: ""}
             """)
         let config = try dir.write("config.yaml", """
             apiVersion: kubelet.config.k8s.io/v1beta1
