@@ -197,8 +197,18 @@ struct Container {
             }
             return .created(Container(sandbox: sandbox, plan: plan, monitorPid: pid, initPid: initPid))
         }
+        // Reap the monitor without ever blocking a cooperative thread on it: a monitor that
+        // said nothing may still be alive, and a blocked pool starves every other test.
         var status: Int32 = 0
-        waitpid(pid, &status, 0)
+        let reapBy = Date().addingTimeInterval(5)
+        while waitpid(pid, &status, WNOHANG) == 0 {
+            if Date() > reapBy {
+                kill(pid, SIGKILL)
+                _ = waitpid(pid, &status, 0)
+                break
+            }
+            try? await Task.sleep(for: .milliseconds(10))
+        }
         if line.hasPrefix("error ") {
             return .failed(String(line.dropFirst(6)).trimmingCharacters(in: .whitespacesAndNewlines))
         }
