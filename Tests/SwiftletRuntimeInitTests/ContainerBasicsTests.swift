@@ -191,7 +191,7 @@ enum Creator {
         let rc = posix_spawn(&pid, "/bin/sh", &actions, nil, argv, environ)
         close(fds[1])
         guard rc == 0 else { throw HarnessError("posix_spawn sh: \(rc)") }
-        let line = try await Container.readLine(fds[0], timeout: 20)
+        let line = try await Container.readLine(fds[0], timeout: 60)
         guard line.hasPrefix("ok "), let initPid = pid_t(line.dropFirst(3)) else {
             kill(pid, SIGKILL)
             throw HarnessError("creator's monitor said \(line.debugDescription)")

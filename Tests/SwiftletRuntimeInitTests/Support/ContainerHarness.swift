@@ -190,7 +190,7 @@ struct Container {
         let rc = posix_spawn(&pid, monitor, &actions, nil, argv, environ)
         close(fds[1])
         guard rc == 0 else { throw HarnessError("posix_spawn \(monitor): \(rc)") }
-        let line = try await readLine(fds[0], timeout: 20)
+        let line = try await readLine(fds[0], timeout: 60)
         if line.hasPrefix("ok ") {
             guard let initPid = pid_t(line.dropFirst(3).trimmingCharacters(in: .whitespacesAndNewlines)) else {
                 throw HarnessError("bad monitor line: \(line)")
@@ -227,7 +227,9 @@ struct Container {
     static func readLine(_ fd: Int32, timeout: Double) async throws -> String {
         var bytes: [UInt8] = []
         let deadline = Date().addingTimeInterval(timeout)
-        while Date() < deadline {
+        // The deadline is checked only after a poll found nothing: a task resumed late on a busy
+        // cooperative pool still reads a line that arrived meanwhile.
+        while true {
             var pfd = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
             if poll(&pfd, 1, 0) > 0 {
                 var byte: UInt8 = 0
@@ -237,6 +239,7 @@ struct Container {
                 bytes.append(byte)
                 continue
             }
+            if Date() >= deadline { break }
             try await Task.sleep(for: .milliseconds(5))
         }
         return String(decoding: bytes, as: UTF8.self)
