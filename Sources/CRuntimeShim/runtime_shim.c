@@ -193,49 +193,9 @@ int shim_malloc_trim(size_t pad) { return malloc_trim(pad); }
 int shim_errno(void) { return errno; }
 void shim_set_errno(int value) { errno = value; }
 
-int shim_netns_create(const char *path, int *step) {
-    *step = 3;
-    pid_t pid = (pid_t)syscall(SYS_clone, (unsigned long)SIGCHLD, NULL, NULL, NULL, NULL);
-    if (pid < 0) return -1;
-    if (pid == 0) {
-        // Raw system calls only: the child of a multithreaded parent shares its libc state.
-        if (syscall(SYS_unshare, CLONE_NEWNET) != 0) syscall(SYS_exit_group, errno & 0x7f);
-        if (syscall(SYS_mount, "/proc/self/ns/net", path, "none", MS_BIND, NULL) != 0)
-            syscall(SYS_exit_group, 0x80 | (errno & 0x7f));
-        syscall(SYS_exit_group, 0);
-    }
-    int status = 0;
-    while (waitpid(pid, &status, 0) < 0) {
-        if (errno != EINTR) return -1;
-    }
-    if (!WIFEXITED(status)) {
-        errno = ECHILD;
-        return -1;
-    }
-    int code = WEXITSTATUS(status);
-    if (code == 0) return 0;
-    *step = (code & 0x80) ? 2 : 1;
-    errno = code & 0x7f;
-    return -1;
-}
-
-int shim_podns_create(const char *ipc_path, const char *uts_path, const char *hostname, int *step) {
-    *step = 5;
-    unsigned long flags = (ipc_path ? CLONE_NEWIPC : 0) | (uts_path ? CLONE_NEWUTS : 0);
-    size_t hostname_len = hostname ? strlen(hostname) : 0;
-    pid_t pid = (pid_t)syscall(SYS_clone, (unsigned long)SIGCHLD, NULL, NULL, NULL, NULL);
-    if (pid < 0) return -1;
-    if (pid == 0) {
-        // Raw system calls only: the child of a multithreaded parent shares its libc state.
-        if (syscall(SYS_unshare, flags) != 0) syscall(SYS_exit_group, (1 << 5) | (errno & 0x1f));
-        if (uts_path && hostname_len > 0 && syscall(SYS_sethostname, hostname, hostname_len) != 0)
-            syscall(SYS_exit_group, (2 << 5) | (errno & 0x1f));
-        if (ipc_path && syscall(SYS_mount, "/proc/self/ns/ipc", ipc_path, "none", MS_BIND, NULL) != 0)
-            syscall(SYS_exit_group, (3 << 5) | (errno & 0x1f));
-        if (uts_path && syscall(SYS_mount, "/proc/self/ns/uts", uts_path, "none", MS_BIND, NULL) != 0)
-            syscall(SYS_exit_group, (4 << 5) | (errno & 0x1f));
-        syscall(SYS_exit_group, 0);
-    }
+/// Waits for a namespace-creating child; its exit status is (step << 5) | errno, 0 on success.
+/// Five bits of errno fit: EPERM, ENOENT, EBUSY, EEXIST, EINVAL all do.
+static int reap_ns_child(pid_t pid, int *step) {
     int status = 0;
     while (waitpid(pid, &status, 0) < 0) {
         if (errno != EINTR) return -1;
@@ -247,9 +207,40 @@ int shim_podns_create(const char *ipc_path, const char *uts_path, const char *ho
     int code = WEXITSTATUS(status);
     if (code == 0) return 0;
     *step = code >> 5;
-    // Five bits of errno fit in the exit status: EPERM, ENOENT, EBUSY, EEXIST, EINVAL all do.
     errno = code & 0x1f;
     return -1;
+}
+
+#define NS_CHILD_FAIL(step) syscall(SYS_exit_group, ((step) << 5) | (errno & 0x1f))
+
+int shim_netns_create(const char *path, int *step) {
+    *step = 3;
+    pid_t pid = (pid_t)syscall(SYS_clone, (unsigned long)SIGCHLD, NULL, NULL, NULL, NULL);
+    if (pid < 0) return -1;
+    if (pid == 0) {
+        // Raw system calls only: the child of a multithreaded parent shares its libc state.
+        if (syscall(SYS_unshare, CLONE_NEWNET) != 0) NS_CHILD_FAIL(1);
+        if (syscall(SYS_mount, "/proc/self/ns/net", path, "none", MS_BIND, NULL) != 0) NS_CHILD_FAIL(2);
+        syscall(SYS_exit_group, 0);
+    }
+    return reap_ns_child(pid, step);
+}
+
+int shim_podns_create(const char *ipc_path, const char *uts_path, const char *hostname, int *step) {
+    *step = 5;
+    unsigned long flags = (ipc_path ? CLONE_NEWIPC : 0) | (uts_path ? CLONE_NEWUTS : 0);
+    size_t hostname_len = hostname ? strlen(hostname) : 0;
+    pid_t pid = (pid_t)syscall(SYS_clone, (unsigned long)SIGCHLD, NULL, NULL, NULL, NULL);
+    if (pid < 0) return -1;
+    if (pid == 0) {
+        // Raw system calls only: the child of a multithreaded parent shares its libc state.
+        if (syscall(SYS_unshare, flags) != 0) NS_CHILD_FAIL(1);
+        if (uts_path && hostname_len > 0 && syscall(SYS_sethostname, hostname, hostname_len) != 0) NS_CHILD_FAIL(2);
+        if (ipc_path && syscall(SYS_mount, "/proc/self/ns/ipc", ipc_path, "none", MS_BIND, NULL) != 0) NS_CHILD_FAIL(3);
+        if (uts_path && syscall(SYS_mount, "/proc/self/ns/uts", uts_path, "none", MS_BIND, NULL) != 0) NS_CHILD_FAIL(4);
+        syscall(SYS_exit_group, 0);
+    }
+    return reap_ns_child(pid, step);
 }
 
 int shim_ns_get_type(int fd) { return ioctl(fd, NS_GET_NSTYPE); }

@@ -1,6 +1,7 @@
 import CRuntimeShim
 import Foundation
 import Glibc
+import SwiftletNetwork
 
 /// A pod's shared IPC and UTS namespaces, bind-mounted at `<runDir>/podns/<uid>.ipc` and
 /// `<uid>.uts` so they outlive any container (the job of the pause container elsewhere): every
@@ -24,7 +25,7 @@ enum PodNamespaces {
         guard wantIPC || wantUTS else { return (nil, nil) }
         let dir = directory(runDir: runDir)
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-        try ensurePrivateMount(dir)
+        try PodNetworkNamespace.ensurePrivateMount(dir)
         let needIPC = wantIPC && !isNamespace(ipcPath, type: 0x0800_0000)
         let needUTS = wantUTS && !isNamespace(utsPath, type: 0x0400_0000)
         if needIPC || needUTS {
@@ -69,19 +70,5 @@ enum PodNamespaces {
         guard fd >= 0 else { return false }
         defer { close(fd) }
         return shim_ns_get_type(fd) == type
-    }
-
-    /// A private self-bind mount, so namespace bind mounts neither propagate nor pin others.
-    static func ensurePrivateMount(_ dir: String) throws {
-        let lock = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
-        guard lock >= 0 else { throw AgentError.filesystem("\(dir): \(String(cString: strerror(errno)))") }
-        defer { close(lock) }
-        while flock(lock, LOCK_EX) != 0, errno == EINTR {}
-        defer { flock(lock, LOCK_UN) }
-        if shim_mount("", dir, "none", UInt(MS_PRIVATE), nil) == 0 { return }
-        guard errno == EINVAL, shim_mount(dir, dir, "none", UInt(MS_BIND | MS_REC), nil) == 0,
-              shim_mount("", dir, "none", UInt(MS_PRIVATE), nil) == 0 else {
-            throw AgentError.filesystem("\(dir): cannot make a private mount: \(String(cString: strerror(errno)))")
-        }
     }
 }

@@ -170,8 +170,10 @@ public struct PodNetworkNamespace: Sendable, Hashable {
     }
 
     /// Makes `dir` a mount point with private propagation, serialized across threads and
-    /// processes by flock on the directory.
-    private static func ensurePrivateMount(_ dir: String) throws {
+    /// processes by flock on the directory: namespace files bind-mounted below it neither
+    /// propagate nor pin other mount namespaces.
+    /// - Throws: `NetworkError.system` naming the failing call.
+    public static func ensurePrivateMount(_ dir: String) throws {
         let lock = Glibc.open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
         guard lock >= 0 else { throw NetworkError.system("open", dir, errno: errno) }
         defer { close(lock) }
