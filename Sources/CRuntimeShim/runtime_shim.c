@@ -243,6 +243,83 @@ int shim_podns_create(const char *ipc_path, const char *uts_path, const char *ho
     return reap_ns_child(pid, step);
 }
 
+int shim_pidns_create(const char *ns_path, const char *pause_path, const char *argv0, const char *arg1, int *init_pid, int *step) {
+    *step = 5;
+    // report: the child sends the init's pid. exec_check: the init sends errno if execve
+    // fails; on success exec closes it (every inherited descriptor is close-on-exec there).
+    int report[2], exec_check[2];
+    if (pipe2(report, O_CLOEXEC) != 0) return -1;
+    if (pipe2(exec_check, O_CLOEXEC) != 0) {
+        int e = errno;
+        close(report[0]); close(report[1]);
+        errno = e;
+        return -1;
+    }
+    char *const argv[] = {(char *)argv0, (char *)arg1, NULL};
+    char *const envp[] = {NULL};
+    pid_t pid = (pid_t)syscall(SYS_clone, (unsigned long)SIGCHLD, NULL, NULL, NULL, NULL);
+    if (pid == 0) {
+        // Raw system calls only: the child of a multithreaded parent shares its libc state.
+        syscall(SYS_close, report[0]);
+        syscall(SYS_close, exec_check[0]);
+        if (syscall(SYS_unshare, CLONE_NEWPID) != 0) NS_CHILD_FAIL(1);
+        pid_t init = (pid_t)syscall(SYS_clone, (unsigned long)SIGCHLD, NULL, NULL, NULL, NULL);
+        if (init < 0) NS_CHILD_FAIL(3);
+        if (init == 0) {
+            int null_fd = (int)syscall(SYS_open, "/dev/null", O_RDWR);
+            if (null_fd >= 0) {
+                for (int fd = 0; fd < 3; fd++) {
+                    if (fd != null_fd) syscall(SYS_dup3, null_fd, fd, 0);
+                }
+                if (null_fd > 2) syscall(SYS_close, null_fd);
+            }
+            syscall(SYS_setsid);
+            syscall(SYS_chdir, "/");
+            syscall(SYS_close_range, 3U, ~0U, CLOSE_RANGE_CLOEXEC);
+            syscall(SYS_execve, pause_path, argv, envp);
+            int e = errno;
+            syscall(SYS_write, exec_check[1], &e, sizeof e);
+            syscall(SYS_exit_group, 127);
+        }
+        // pid_for_children resolves only once the namespace has its init.
+        if (syscall(SYS_mount, "/proc/self/ns/pid_for_children", ns_path, "none", MS_BIND, NULL) != 0) {
+            int e = errno;
+            syscall(SYS_kill, init, SIGKILL);
+            errno = e;
+            NS_CHILD_FAIL(2);
+        }
+        if (syscall(SYS_write, report[1], &init, sizeof init) != (long)sizeof init) NS_CHILD_FAIL(3);
+        syscall(SYS_exit_group, 0);
+    }
+    int clone_errno = errno;
+    close(report[1]);
+    close(exec_check[1]);
+    if (pid < 0) {
+        close(report[0]); close(exec_check[0]);
+        errno = clone_errno;
+        return -1;
+    }
+    int rc = reap_ns_child(pid, step);
+    pid_t init = -1;
+    if (rc == 0) {
+        ssize_t n;
+        do { n = read(report[0], &init, sizeof init); } while (n < 0 && errno == EINTR);
+        if (n != (ssize_t)sizeof init) { errno = EPROTO; *step = 3; rc = -1; }
+    }
+    if (rc == 0) {
+        int exec_errno = 0;
+        ssize_t n;
+        do { n = read(exec_check[0], &exec_errno, sizeof exec_errno); } while (n < 0 && errno == EINTR);
+        if (n == (ssize_t)sizeof exec_errno) {
+            errno = exec_errno; *step = 4; rc = -1;
+        }
+    }
+    close(report[0]);
+    close(exec_check[0]);
+    if (rc == 0) *init_pid = init;
+    return rc;
+}
+
 int shim_ns_get_type(int fd) { return ioctl(fd, NS_GET_NSTYPE); }
 
 int shim_spawn_file_actions_closefrom(posix_spawn_file_actions_t *actions, int from) {

@@ -29,12 +29,15 @@ public enum Monitor {
     /// Runs the monitor for `arguments` (`[program, STATE_DIR]` or `[program, "--version"]`);
     /// returns the process exit status.
     public static func run(arguments: [String]) -> Int32 {
+        if arguments.count == 2 && arguments[1] == PodPause.argument {
+            return PodPause.run()
+        }
         if arguments.count == 2 && arguments[1] == "--version" {
             Sys.writeAll(1, "swiftlet-monitor \(version)\n")
             return 0
         }
         guard arguments.count == 2, !arguments[1].isEmpty, !arguments[1].hasPrefix("-") else {
-            Sys.writeAll(2, "usage: swiftlet-monitor STATE_DIR | --version\n")
+            Sys.writeAll(2, "usage: swiftlet-monitor STATE_DIR | --pause | --version\n")
             return 2
         }
         for sig in [SIGPIPE, SIGHUP, SIGINT, SIGTERM, SIGQUIT] { _ = signal(sig, SIG_IGN) }

@@ -236,4 +236,31 @@ struct ContainerSpecTests {
         }
         #expect(error?.message.contains("env S") == true)
     }
+
+    @Test("shareProcessNamespace joins the pod's PID namespace; otherwise each container gets its own, and hostPID none")
+    func pidNamespace() throws {
+        let pod = try decodePod("""
+            apiVersion: v1
+            kind: Pod
+            metadata: {name: p}
+            spec:
+              shareProcessNamespace: true
+              containers:
+              - {name: c, image: busybox}
+            """)
+        var shared = try input(pod)
+        shared.pidPath = "/run/swiftlet/podns/u.pid"
+        let spec = try ContainerSpecBuilder.build(shared)
+        #expect(spec.linux?.namespaces.filter { $0.type == .pid } == [LinuxNamespace(type: .pid, path: "/run/swiftlet/podns/u.pid")])
+
+        var own = pod
+        own.spec.shareProcessNamespace = nil
+        let ownSpec = try ContainerSpecBuilder.build(try input(own))
+        #expect(ownSpec.linux?.namespaces.filter { $0.type == .pid } == [LinuxNamespace(type: .pid)])
+
+        var host = own
+        host.spec.hostPID = true
+        let hostSpec = try ContainerSpecBuilder.build(try input(host))
+        #expect(hostSpec.linux?.namespaces.contains { $0.type == .pid } == false)
+    }
 }

@@ -132,8 +132,18 @@ final class AgentHarness: @unchecked Sendable {
             }.filter { $0.hasPrefix(real + "/") || $0 == real }.sorted(by: >)
             for point in points { _ = umount2(point, 2) }
         }
+        // Pause processes of shareProcessNamespace pods, then their cgroups before the pods'.
+        for name in (try? FileManager.default.contentsOfDirectory(atPath: dir.file("run/podns"))) ?? [] where name.hasSuffix(".pause") {
+            let record = (try? String(contentsOfFile: dir.file("run/podns/\(name)"), encoding: .utf8)) ?? ""
+            if let pid = record.split(separator: " ").first.flatMap({ Int32($0) }), pid > 1 { kill(pid, SIGKILL) }
+        }
         for uid in (try? FileManager.default.contentsOfDirectory(atPath: dir.file("root/pods"))) ?? [] {
-            for cg in PodAgentTests.podCgroupDirs(uid: uid) { _ = rmdir(cg) }
+            for cg in PodAgentTests.podCgroupDirs(uid: uid) {
+                let procs = (try? String(contentsOfFile: cg + "/pause/cgroup.procs", encoding: .utf8)) ?? ""
+                for pid in procs.split(separator: "\n").compactMap({ Int32($0) }) { kill(pid, SIGKILL) }
+                for _ in 0..<50 where rmdir(cg + "/pause") != 0 && errno == EBUSY { usleep(20_000) }
+                _ = rmdir(cg)
+            }
         }
         // A test that failed midway may leave its bridge.
         if let conf = try? String(contentsOfFile: dir.file("cni/10-test.conflist"), encoding: .utf8),
@@ -305,6 +315,144 @@ struct PodAgentTests {
         let deadline = Date().addingTimeInterval(30)
         while !h.runtimeIDs().isEmpty, Date() < deadline { usleep(100_000) }
         #expect(h.runtimeIDs().isEmpty)
+        h.killAgent(SIGTERM)
+    }
+
+    @Test("crash-proof: kill -9 of the agent with 10 pods running; the next agent re-adopts all, restarts none, the logs have no gap, and an exit while it was down has its true code")
+    func tenPodsSurviveKill() throws {
+        let h = try AgentHarness()
+        defer { h.cleanUp() }
+        let trigger = h.dir.file("trigger")
+        try FileManager.default.createDirectory(atPath: trigger, withIntermediateDirectories: true)
+        for i in 0..<10 {
+            // p9 exits 7 when the test drops the file, which it does while no agent runs.
+            let command = i == 9
+                ? "i=0; until [ -e /trigger/stop ]; do echo line $i; i=$((i+1)); sleep 0.2; done; exit 7"
+                : "i=0; while true; do echo line $i; i=$((i+1)); sleep 0.5; done"
+            try h.writeManifest("p\(i).yaml", """
+                apiVersion: v1
+                kind: Pod
+                metadata: {name: p\(i)}
+                spec:
+                  hostNetwork: true
+                  restartPolicy: \(i == 9 ? "Never" : "Always")
+                  terminationGracePeriodSeconds: 1
+                  volumes: [{name: t, hostPath: {path: \(trigger), type: Directory}}]
+                  containers:
+                  - name: c
+                    image: \(AgentHarness.image)
+                    imagePullPolicy: Never
+                    command: [sh, -c, "\(command)"]
+                    volumeMounts: [{name: t, mountPath: /trigger}]
+                """)
+        }
+        try h.startAgent()
+        var before: [String: String] = [:]
+        for i in 0..<10 {
+            let pod = try h.waitFor("p\(i)-e2e-node", "running") { state(containerStatus($0, "c"))?["running"] != nil }
+            before["p\(i)"] = containerStatus(pod, "c")?["containerID"] as? String
+        }
+        usleep(1_000_000)
+        h.killAgent(SIGKILL)
+        _ = FileManager.default.createFile(atPath: trigger + "/stop", contents: nil)
+        sleep(3)  // p9 exits 7 and the others keep logging while no agent runs
+        try h.startAgent()
+        usleep(1_500_000)
+        for i in 0..<9 {
+            let pod = try h.waitFor("p\(i)-e2e-node", "re-adopted") { state(containerStatus($0, "c"))?["running"] != nil }
+            let c = containerStatus(pod, "c")
+            #expect(c?["containerID"] as? String == before["p\(i)"], "p\(i) was restarted")
+            #expect(c?["restartCount"] as? Int == 0, "p\(i) restartCount")
+        }
+        let done = try h.waitFor("p9-e2e-node", "terminated") { state(containerStatus($0, "c"))?["terminated"] != nil }
+        let terminated = state(containerStatus(done, "c"))?["terminated"] as? [String: Any]
+        #expect(terminated?["exitCode"] as? Int == 7 && terminated?["reason"] as? String == "Error", "\(String(describing: terminated))")
+        #expect(containerStatus(done, "c")?["containerID"] as? String == before["p9"])
+        #expect(phase(done) == "Failed")
+        // Each log, across any rotated files, counts up without a gap through the agent's absence.
+        usleep(1_000_000)
+        for i in 0..<10 {
+            let pod = h.statuses()["p\(i)-e2e-node"] ?? [:]
+            let dir = h.dir.file("logs/default_p\(i)-e2e-node_\(uid(pod))/c")
+            var numbers: [Int] = []
+            for file in (try? FileManager.default.contentsOfDirectory(atPath: dir)) ?? [] {
+                let text = (try? String(contentsOfFile: dir + "/" + file, encoding: .utf8)) ?? ""
+                numbers += text.split(separator: "\n").compactMap { $0.split(separator: " ").last.flatMap { Int($0) } }
+            }
+            numbers.sort()
+            #expect(!numbers.isEmpty && numbers == Array(0..<numbers.count), "p\(i) log has a gap: \(numbers)")
+            #expect(numbers.count >= (i == 9 ? 3 : 8), "p\(i) logged through the agent's absence: \(numbers.count) lines")
+        }
+        for i in 0..<10 { try h.removeManifest("p\(i).yaml") }
+        let deadline = Date().addingTimeInterval(30)
+        while !h.runtimeIDs().isEmpty, Date() < deadline { usleep(100_000) }
+        #expect(h.runtimeIDs().isEmpty, "containers left: \(h.runtimeIDs())")
+        h.killAgent(SIGTERM)
+    }
+
+    @Test("shareProcessNamespace: containers see each other's processes with the pause process as PID 1; it survives kill -9 of the agent and goes with the pod")
+    func sharedProcessNamespace() throws {
+        let h = try AgentHarness()
+        defer { h.cleanUp() }
+        try h.writeManifest("shared.yaml", """
+            apiVersion: v1
+            kind: Pod
+            metadata: {name: shared}
+            spec:
+              hostNetwork: true
+              shareProcessNamespace: true
+              terminationGracePeriodSeconds: 2
+              containers:
+              - {name: a, image: \(AgentHarness.image), imagePullPolicy: Never, command: [sleep, "1001"]}
+              - name: b
+                image: \(AgentHarness.image)
+                imagePullPolicy: Never
+                command: [sh, -c, "until ps -o args | grep -qx 'sleep 1001'; do sleep 0.2; done; echo saw a; tr '\\\\0' ' ' < /proc/1/cmdline; echo; sleep 1002"]
+            """)
+        try h.startAgent()
+        let running = try h.waitFor("shared-e2e-node", "both running") { pod in
+            state(containerStatus(pod, "a"))?["running"] != nil && state(containerStatus(pod, "b"))?["running"] != nil
+        }
+        let podUID = uid(running)
+        let logPath = h.dir.file("logs/default_shared-e2e-node_\(podUID)/b/0.log")
+        var text = ""
+        let deadline = Date().addingTimeInterval(20)
+        while !text.contains("--pause"), Date() < deadline {
+            text = (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? ""
+            usleep(100_000)
+        }
+        let lines = text.split(separator: "\n").map { $0.split(separator: " ", maxSplits: 3).last.map(String.init) ?? "" }
+        #expect(lines.first == "saw a", "b's log: \(text)")
+        #expect(lines.dropFirst().first?.hasPrefix("swiftlet-pause --pause") == true, "PID 1 of the pod: \(text)")
+        let recordPath = h.dir.file("run/podns/\(podUID).pause")
+        let record = (try? String(contentsOfFile: recordPath, encoding: .utf8)) ?? ""
+        let pausePid = try #require(record.split(separator: " ").first.flatMap { Int32($0) }, "pause record: \(record)")
+        #expect(kill(pausePid, 0) == 0)
+
+        h.killAgent(SIGKILL)
+        try h.startAgent()
+        usleep(1_500_000)
+        let adopted = try h.waitFor("shared-e2e-node", "re-adopted") { state(containerStatus($0, "b"))?["running"] != nil }
+        for name in ["a", "b"] {
+            #expect(containerStatus(adopted, name)?["restartCount"] as? Int == 0, "\(name) restarted")
+            #expect(containerStatus(adopted, name)?["containerID"] as? String == containerStatus(running, name)?["containerID"] as? String)
+        }
+        #expect((try? String(contentsOfFile: recordPath, encoding: .utf8)) == record, "the same pause process is kept")
+
+        try h.removeManifest("shared.yaml")
+        let gone = Date().addingTimeInterval(30)
+        while FileManager.default.fileExists(atPath: h.dir.file("root/pods/\(podUID)")), Date() < gone { usleep(100_000) }
+        #expect(h.runtimeIDs().isEmpty)
+        usleep(200_000)
+        // Gone, or a zombie waiting for the node's init to reap it.
+        let stat = (try? String(contentsOfFile: "/proc/\(pausePid)/stat", encoding: .utf8)) ?? ""
+        let pauseState = stat.split(separator: ")").last?.split(separator: " ").first
+        #expect(stat.isEmpty || pauseState == "Z", "pause process \(pausePid) left: \(stat)")
+        let podns = (try? FileManager.default.contentsOfDirectory(atPath: h.dir.file("run/podns"))) ?? []
+        #expect(podns.isEmpty, "pod namespaces left: \(podns)")
+        for cg in Self.podCgroupDirs(uid: podUID) {
+            #expect(!FileManager.default.fileExists(atPath: cg), "cgroup left: \(cg)")
+        }
         h.killAgent(SIGTERM)
     }
 

@@ -121,6 +121,15 @@ int shim_netns_create(const char *path, int *step);
 /// 4 bind of uts, 5 clone/wait.
 int shim_podns_create(const char *ipc_path, const char *uts_path, const char *hostname, int *step);
 
+/// Creates a PID namespace whose init is a long-lived process running `pause_path` with argv
+/// `{argv0, arg1, NULL}` and an empty environment (the pod's pause process), and bind-mounts the
+/// namespace on `ns_path` (an existing file). A short-lived child unshares CLONE_NEWPID and
+/// forks the init, which gets /dev/null as stdio, no other descriptors, and is re-parented to
+/// the node's init when the child exits, so it outlives the caller.
+/// Returns 0 with `*init_pid` (in the caller's PID namespace), or -1 with errno set and `*step`:
+/// 1 unshare, 2 bind mount, 3 fork of the init, 4 execve of `pause_path`, 5 pipe/clone/wait.
+int shim_pidns_create(const char *ns_path, const char *pause_path, const char *argv0, const char *arg1, int *init_pid, int *step);
+
 /// ioctl(NS_GET_NSTYPE): the CLONE_NEW* type of the namespace `fd` refers to, or -1 (ENOTTY
 /// when `fd` is not a namespace file).
 int shim_ns_get_type(int fd);

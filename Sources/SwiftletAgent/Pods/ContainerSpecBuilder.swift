@@ -18,6 +18,9 @@ public struct ContainerSpecInput: Sendable {
     /// node's with hostIPC/hostNetwork).
     public var ipcPath: String?
     public var utsPath: String?
+    /// The pod's shared PID namespace (`shareProcessNamespace`); nil: one per container (or
+    /// the node's with hostPID).
+    public var pidPath: String?
     /// The container's cgroup, e.g. `/kubepods/besteffort/pod<uid>/<id>`.
     public var cgroupsPath: String
     /// Volume mounts and the pod's `/etc/hosts`, `/etc/resolv.conf` and termination log.
@@ -31,7 +34,7 @@ public struct ContainerSpecInput: Sendable {
 
     public init(pod: Pod, container: Container, image: ImageConfig, environment: [(name: String, value: String)],
                 rootfs: String, netnsPath: String?, ipcPath: String? = nil, utsPath: String? = nil,
-                cgroupsPath: String, mounts: [Spec.Mount],
+                pidPath: String? = nil, cgroupsPath: String, mounts: [Spec.Mount],
                 seccompDefault: Bool, seccompRoot: String, annotations: [String: String]) {
         self.pod = pod
         self.container = container
@@ -41,6 +44,7 @@ public struct ContainerSpecInput: Sendable {
         self.netnsPath = netnsPath
         self.ipcPath = ipcPath
         self.utsPath = utsPath
+        self.pidPath = pidPath
         self.cgroupsPath = cgroupsPath
         self.mounts = mounts
         self.seccompDefault = seccompDefault
@@ -101,7 +105,7 @@ public enum ContainerSpecBuilder {
 
         var linux = spec.linux ?? Linux()
         var namespaces: [LinuxNamespace] = [LinuxNamespace(type: .mount), LinuxNamespace(type: .cgroup)]
-        if pod.spec.hostPID != true { namespaces.append(LinuxNamespace(type: .pid)) }
+        if pod.spec.hostPID != true { namespaces.append(LinuxNamespace(type: .pid, path: input.pidPath ?? "")) }
         if pod.spec.hostIPC != true { namespaces.append(LinuxNamespace(type: .ipc, path: input.ipcPath ?? "")) }
         if pod.spec.hostNetwork != true {
             namespaces.append(LinuxNamespace(type: .uts, path: input.utsPath ?? ""))

@@ -21,7 +21,29 @@ enum PodCgroup {
         try handle.apply(resources(pod, podPidsLimit: podPidsLimit))
     }
 
+    /// The cgroup of the pod's pause process (`shareProcessNamespace` pods), a leaf below the
+    /// pod's, as cgroup v2 keeps processes out of inner nodes.
+    static func pausePath(_ pod: Pod, cgroupRoot: String) -> String {
+        PodResources.podCgroup(pod, cgroupRoot: cgroupRoot) + "/pause"
+    }
+
     static func remove(_ pod: Pod, cgroupRoot: String) {
-        try? Cgroups.detect().open(path: PodResources.podCgroup(pod, cgroupRoot: cgroupRoot)).delete()
+        remove(path: PodResources.podCgroup(pod, cgroupRoot: cgroupRoot))
+    }
+
+    /// Removes the pod cgroup at `path` after its pause child, whose process it kills; throws
+    /// when the pod cgroup cannot go (a container cgroup is left, or it is busy).
+    @discardableResult
+    static func remove(path: String) -> Error? {
+        let driver = Cgroups.detect()
+        let pause = driver.open(path: path + "/pause")
+        if (try? pause.pids())?.isEmpty == false { try? pause.killAll() }
+        try? pause.delete()
+        do {
+            try driver.open(path: path).delete()
+            return nil
+        } catch {
+            return error
+        }
     }
 }

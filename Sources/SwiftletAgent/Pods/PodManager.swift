@@ -185,13 +185,11 @@ public actor PodManager {
                 }
             }
         }
-        let driver = Cgroups.detect()
         for path in orphans.sorted() {
-            do {
-                try driver.open(path: path).delete()
-                logger.info("removed orphaned pod cgroup", metadata: ["cgroup": "\(path)"])
-            } catch {
+            if let error = PodCgroup.remove(path: path) {
                 logger.debug("orphaned pod cgroup not removed", metadata: ["cgroup": "\(path)", "error": "\(error)"])
+            } else {
+                logger.info("removed orphaned pod cgroup", metadata: ["cgroup": "\(path)"])
             }
         }
     }

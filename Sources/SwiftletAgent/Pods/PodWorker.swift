@@ -137,6 +137,13 @@ public actor PodWorker {
         } while resync && !terminating
     }
 
+    /// The pod's shared PID namespace, with its pause process (`shareProcessNamespace`).
+    private func ensurePIDNamespace() throws -> String {
+        try PodNamespaces.ensurePID(
+            uid: uid, runDir: services.runDir, pausePath: services.runtime.monitorPath,
+            cgroup: PodCgroup.pausePath(pod, cgroupRoot: services.kubelet.cgroupRoot))
+    }
+
     private func syncOnce() async {
         guard !terminating else { return }
         if startTime == nil { startTime = services.clock.now() }
@@ -158,6 +165,7 @@ public actor PodWorker {
                 sharedNamespaces = try PodNamespaces.ensure(
                     uid: uid, runDir: services.runDir, hostname: ContainerSpecBuilder.hostname(pod),
                     hostIPC: pod.spec.hostIPC == true, hostUTS: pod.spec.hostNetwork == true)
+                if pod.spec.shareProcessNamespace == true { _ = try ensurePIDNamespace() }
                 sandbox = try await services.sandboxes.setUp(pod: pod, podDir: podDir)
             } catch {
                 logger.error("cannot create pod sandbox", metadata: ["error": "\(error)"])
@@ -279,6 +287,8 @@ public actor PodWorker {
             let lowers = try record.chainIDs.reversed().map { try services.images.layers.path(chainID: $0) }
             let snapshot = try snapshotter.prepare(key: key, layers: lowers, readOnly: false)
             let env = try EnvResolver.resolve(container: container, pod: pod, context: envContext())
+            // Re-checked per start: should the pause process die, so does its namespace.
+            let pidPath = pod.spec.shareProcessNamespace == true ? try ensurePIDNamespace() : nil
             var mounts = try podMounts(container: container, bundle: bundle)
             var environment: [String: String] = [:]
             for (k, v) in env { environment[k] = v }
@@ -300,7 +310,7 @@ public actor PodWorker {
             let logPath = "\(logDir)/\(instance).log"
             let spec = try ContainerSpecBuilder.build(ContainerSpecInput(
                 pod: pod, container: container, image: image, environment: env, rootfs: snapshot.rootfs,
-                netnsPath: sandbox?.netnsPath, ipcPath: sharedNamespaces.ipc, utsPath: sharedNamespaces.uts, cgroupsPath: PodResources.podCgroup(pod, cgroupRoot: services.kubelet.cgroupRoot) + "/" + id,
+                netnsPath: sandbox?.netnsPath, ipcPath: sharedNamespaces.ipc, utsPath: sharedNamespaces.uts, pidPath: pidPath, cgroupsPath: PodResources.podCgroup(pod, cgroupRoot: services.kubelet.cgroupRoot) + "/" + id,
                 mounts: mounts, seccompDefault: services.kubelet.seccompDefault, seccompRoot: services.rootDir + "/seccomp",
                 annotations: [
                     PodLabels.podUID: uid, PodLabels.podName: name, PodLabels.podNamespace: namespace,
