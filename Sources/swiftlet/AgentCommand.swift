@@ -65,6 +65,9 @@ struct AgentCommand: AsyncParsableCommand {
     @Option(name: .customLong("cluster-domain"), help: "Cluster domain (overrides clusterDomain).")
     var clusterDomain: String?
 
+    @Option(name: .customLong("allowed-unsafe-sysctls"), help: "Unsafe sysctls or patterns (kernel.msg*) pods may set, comma-separated (overrides allowedUnsafeSysctls).")
+    var allowedUnsafeSysctls: String?
+
     @Option(name: .customLong("fail-swap-on"), help: "Refuse to start with swap on: true or false (overrides failSwapOn).")
     var failSwapOn: Bool?
 
@@ -83,7 +86,8 @@ struct AgentCommand: AsyncParsableCommand {
             podManifestPath: podManifestPath, port: port, address: address, readOnlyPort: readOnlyPort,
             maxPods: maxPods, cgroupDriver: cgroupDriver,
             clusterDNS: clusterDNS.map { $0.split(separator: ",").map(String.init) },
-            clusterDomain: clusterDomain, failSwapOn: failSwapOn
+            clusterDomain: clusterDomain, failSwapOn: failSwapOn,
+            allowedUnsafeSysctls: allowedUnsafeSysctls.map { $0.split(separator: ",").map(String.init) }
         )
         let loaded: LoadedConfig
         let nodeName: String

@@ -315,6 +315,14 @@ struct ConfigDefaultsTests {
         #expect(try load(header + "podPidsLimit: 4096\n").kubelet.podPidsLimit == 4096)
     }
 
+    @Test("allowedUnsafeSysctls from the file, overridden by --allowed-unsafe-sysctls")
+    func allowedUnsafeSysctls() throws {
+        #expect(try load(header).kubelet.allowedUnsafeSysctls == [])
+        #expect(try load(header + "allowedUnsafeSysctls: [\"kernel.msg*\", net.core.somaxconn]\n").kubelet.allowedUnsafeSysctls == ["kernel.msg*", "net.core.somaxconn"])
+        let flags = AgentFlags(allowedUnsafeSysctls: ["net.*"])
+        #expect(try load(header + "allowedUnsafeSysctls: [kernel.sem]\n", flags: flags).kubelet.allowedUnsafeSysctls == ["net.*"])
+    }
+
     @Test("cgroupRoot stays empty only when cgroupsPerQOS is off")
     func cgroupRoot() throws {
         #expect(try load(header + "cgroupsPerQOS: false\n").kubelet.cgroupRoot == "")
@@ -779,6 +787,8 @@ struct ConfigValidationTests {
              error: #"hairpinMode: Unsupported value: "bogus": supported values: "promiscuous-bridge", "hairpin-veth", "none""#),
         Case(yaml: "clusterDNS: [10.96.0.10, bogus]", error: #"clusterDNS[1]: Invalid value: "bogus": must be a valid IP address"#),
         Case(yaml: "clusterDNS: 10.96.0.10", error: #"clusterDNS: Invalid value: "10.96.0.10": must be a list of strings"#),
+        Case(yaml: "allowedUnsafeSysctls: [kernel.msg*, vm.swappiness]",
+             error: #"allowedUnsafeSysctls[1]: Invalid value: "vm.swappiness": not known to be namespaced"#),
         Case(yaml: "failSwapOn: \"false\"", error: #"failSwapOn: Invalid value: "false": must be a boolean (true or false)"#),
         Case(yaml: "cgroupRoot: kubepods",
              error: #"cgroupRoot: Invalid value: "kubepods": must be an absolute cgroup path (starting with "/")"#),

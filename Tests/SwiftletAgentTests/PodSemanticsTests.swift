@@ -245,4 +245,28 @@ struct PodAdmissionTests {
         let hostNet = PodAdmission.reject(pod([("net.ipv4.tcp_syncookies", "1")], hostNetwork: true))
         #expect(hostNet?.message == "forbidden sysctl: \"net.ipv4.tcp_syncookies\" not allowed with host net enabled")
     }
+
+    @Test("allowedUnsafeSysctls admits names and prefix* patterns, never into a namespace shared with the node")
+    func unsafeAllowlist() {
+        let allow = ["kernel.msg*", "net.core.somaxconn", "fs.mqueue.*"]
+        #expect(PodAdmission.reject(pod([("kernel.msgmax", "65536"), ("net.core.somaxconn", "1024"), ("fs/mqueue/msg_max", "20")]), allowedUnsafeSysctls: allow) == nil)
+        #expect(PodAdmission.reject(pod([("kernel.sem", "1 2 3 4")]), allowedUnsafeSysctls: allow)?.message == "forbidden sysctl: \"kernel.sem\" not allowlisted")
+        #expect(PodAdmission.reject(pod([("net.core.rmem_max", "1")]), allowedUnsafeSysctls: allow)?.reason == "SysctlForbidden")
+        var hostIPC = pod([("kernel.msgmax", "65536")])
+        hostIPC.spec.hostIPC = true
+        #expect(PodAdmission.reject(hostIPC, allowedUnsafeSysctls: allow)?.message == "forbidden sysctl: \"kernel.msgmax\" not allowed with host ipc enabled")
+        #expect(PodAdmission.reject(pod([("net.core.somaxconn", "1")], hostNetwork: true), allowedUnsafeSysctls: allow)?.message
+            == "forbidden sysctl: \"net.core.somaxconn\" not allowed with host net enabled")
+    }
+
+    @Test("sysctl names: '/' form swaps '.' and '/'; only namespaced names and patterns may be allowlisted")
+    func sysctlNames() {
+        #expect(Sysctls.canonical("net/ipv4/conf/eth0.100/rp_filter") == "net.ipv4.conf.eth0/100.rp_filter")
+        #expect(Sysctls.canonical("net.ipv4.tcp_syncookies") == "net.ipv4.tcp_syncookies")
+        #expect(Sysctls.patternProblem("kernel.shm*") == nil)
+        #expect(Sysctls.patternProblem("net.*") == nil)
+        #expect(Sysctls.patternProblem("vm.swappiness") == "not known to be namespaced")
+        #expect(Sysctls.patternProblem("kernel.*") == "not known to be namespaced")
+        #expect(Sysctls.patternProblem("net.*.x") == "'*' may only end a pattern")
+    }
 }

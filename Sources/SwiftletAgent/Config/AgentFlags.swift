@@ -42,6 +42,8 @@ public struct AgentFlags: Sendable, Equatable {
     public var cgroupDriver: String?
     /// `--cluster-dns`: overrides `clusterDNS` (a list; kubelet's flag takes commas).
     public var clusterDNS: [String]?
+    /// `--allowed-unsafe-sysctls`: overrides `allowedUnsafeSysctls` (comma-separated).
+    public var allowedUnsafeSysctls: [String]?
     /// `--cluster-domain`: overrides `clusterDomain`.
     public var clusterDomain: String?
     /// `--fail-swap-on`: overrides `failSwapOn`.
@@ -73,7 +75,8 @@ public struct AgentFlags: Sendable, Equatable {
         cgroupDriver: String? = nil,
         clusterDNS: [String]? = nil,
         clusterDomain: String? = nil,
-        failSwapOn: Bool? = nil
+        failSwapOn: Bool? = nil,
+        allowedUnsafeSysctls: [String]? = nil
     ) {
         self.config = config
         self.kubeconfig = kubeconfig
@@ -92,6 +95,7 @@ public struct AgentFlags: Sendable, Equatable {
         self.clusterDNS = clusterDNS
         self.clusterDomain = clusterDomain
         self.failSwapOn = failSwapOn
+        self.allowedUnsafeSysctls = allowedUnsafeSysctls
     }
 
     /// Writes the flags that override config fields over `config` (flags beat the file).
@@ -104,6 +108,7 @@ public struct AgentFlags: Sendable, Equatable {
         if let maxPods { config.maxPods = maxPods }
         if let cgroupDriver { config.cgroupDriver = cgroupDriver }
         if let clusterDNS { config.clusterDNS = clusterDNS }
+        if let allowedUnsafeSysctls { config.allowedUnsafeSysctls = allowedUnsafeSysctls }
         if let clusterDomain { config.clusterDomain = clusterDomain }
         if let failSwapOn { config.failSwapOn = failSwapOn }
     }

@@ -72,6 +72,7 @@ enum ConfigFileDecoder {
         f.hairpinMode = r.string("hairpinMode")
         f.maxPods = r.int32("maxPods")
         f.podPidsLimit = r.int64("podPidsLimit")
+        f.allowedUnsafeSysctls = r.stringList("allowedUnsafeSysctls")
         f.resolvConf = r.string("resolvConf")
         f.podLogsDir = r.string("podLogsDir")
         f.serializeImagePulls = r.bool("serializeImagePulls")

@@ -53,6 +53,7 @@ extension KubeletConfiguration {
         hairpinMode = "promiscuous-bridge"
         maxPods = 110
         podPidsLimit = -1
+        allowedUnsafeSysctls = []
         resolvConf = KubeletConfiguration.defaultResolvConf
         podLogsDir = "/var/log/pods"
         serializeImagePulls = true

@@ -68,6 +68,12 @@ extension KubeletConfiguration {
                                       KubeletConfiguration.authorizationModes))
         }
 
+        for (i, pattern) in allowedUnsafeSysctls.enumerated() {
+            if let problem = Sysctls.patternProblem(pattern) {
+                errs.append(.invalid(path("allowedUnsafeSysctls").index(i), .string(pattern), problem))
+            }
+        }
+
         // Cluster and node.
         for (i, ip) in clusterDNS.enumerated() where !isIPAddress(ip) {
             errs.append(.invalid(path("clusterDNS").index(i), .string(ip), "must be a valid IP address"))

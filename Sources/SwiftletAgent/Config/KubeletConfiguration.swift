@@ -76,6 +76,9 @@ public struct KubeletConfiguration: Codable, Sendable, Equatable {
     public var maxPods: Int32
     /// Maximum number of processes per pod; -1 means no per-pod limit. Default -1.
     public var podPidsLimit: Int64
+    /// Unsafe sysctls pods may set besides the safe set: names, or prefixes ending in `*`
+    /// (`kernel.msg*`, `net.core.*`). Each must be namespaced. Default none.
+    public var allowedUnsafeSysctls: [String]
     /// Resolver configuration given to pods' `/etc/resolv.conf`; empty: none. Default `/etc/resolv.conf`.
     public var resolvConf: String
     /// Where container logs go: `<podLogsDir>/<ns>_<pod>_<uid>/<container>/<restart>.log`. Default `/var/log/pods`.
@@ -223,6 +226,7 @@ extension KubeletConfiguration {
         hairpinMode = try take(.hairpinMode, hairpinMode)
         maxPods = try take(.maxPods, maxPods)
         podPidsLimit = try take(.podPidsLimit, podPidsLimit)
+        allowedUnsafeSysctls = try take(.allowedUnsafeSysctls, allowedUnsafeSysctls)
         resolvConf = try take(.resolvConf, resolvConf)
         podLogsDir = try take(.podLogsDir, podLogsDir)
         serializeImagePulls = try take(.serializeImagePulls, serializeImagePulls)

@@ -44,6 +44,7 @@ struct KubeletConfigurationFile: Sendable, Equatable {
     var hairpinMode: String?
     var maxPods: Int32?
     var podPidsLimit: Int64?
+    var allowedUnsafeSysctls: [String]?
     var resolvConf: String?
     var podLogsDir: String?
     var serializeImagePulls: Bool?
@@ -133,6 +134,7 @@ extension KubeletConfiguration {
         hairpinMode = nonEmpty(file.hairpinMode) ?? hairpinMode
         maxPods = nonZero(file.maxPods) ?? maxPods
         if let limit = file.podPidsLimit, limit >= 0 { podPidsLimit = limit }
+        allowedUnsafeSysctls = file.allowedUnsafeSysctls ?? allowedUnsafeSysctls
         resolvConf = file.resolvConf ?? resolvConf
         podLogsDir = nonEmpty(file.podLogsDir) ?? podLogsDir
         maxParallelImagePulls = file.maxParallelImagePulls

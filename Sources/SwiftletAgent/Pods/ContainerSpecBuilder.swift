@@ -132,7 +132,7 @@ public enum ContainerSpecBuilder {
             linux.seccomp = try seccomp(input: input, capabilities: capabilities)
         }
         var sysctls: [String: String] = [:]
-        for sysctl in podSC?.sysctls ?? [] { sysctls[sysctl.name] = sysctl.value }
+        for sysctl in podSC?.sysctls ?? [] { sysctls[Sysctls.canonical(sysctl.name)] = sysctl.value }
         linux.sysctl = sysctls
         spec.linux = linux
         spec.mounts = mergeMounts(spec.mounts, input.mounts, readOnlySys: !privileged)

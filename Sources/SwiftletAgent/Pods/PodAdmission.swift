@@ -11,16 +11,21 @@ enum PodAdmission {
         "net.ipv4.tcp_keepalive_probes", "net.ipv4.tcp_rmem", "net.ipv4.tcp_wmem",
     ]
 
-    /// nil when the pod may run, else (reason, message).
-    static func reject(_ pod: Pod) -> (reason: String, message: String)? {
+    /// nil when the pod may run, else (reason, message). A sysctl must be safe or match
+    /// `allowedUnsafeSysctls`, and may not reach into a namespace the pod shares with the node.
+    static func reject(_ pod: Pod, allowedUnsafeSysctls: [String] = []) -> (reason: String, message: String)? {
         for sysctl in pod.spec.securityContext?.sysctls ?? [] {
-            // Kubernetes accepts '/' as the separator too.
-            let name = sysctl.name.replacingOccurrences(of: "/", with: ".")
-            guard safeSysctls.contains(name) else {
-                return ("SysctlForbidden", "forbidden sysctl: \"\(sysctl.name)\" not allowlisted")
-            }
-            if pod.spec.hostNetwork == true, name.hasPrefix("net.") {
+            let name = Sysctls.canonical(sysctl.name)
+            switch Sysctls.namespace(of: name) {
+            case .net? where pod.spec.hostNetwork == true, .uts? where pod.spec.hostNetwork == true:
                 return ("SysctlForbidden", "forbidden sysctl: \"\(sysctl.name)\" not allowed with host net enabled")
+            case .ipc? where pod.spec.hostIPC == true:
+                return ("SysctlForbidden", "forbidden sysctl: \"\(sysctl.name)\" not allowed with host ipc enabled")
+            default:
+                break
+            }
+            guard Sysctls.allowed(name, safe: safeSysctls, patterns: allowedUnsafeSysctls) else {
+                return ("SysctlForbidden", "forbidden sysctl: \"\(sysctl.name)\" not allowlisted")
             }
         }
         return nil

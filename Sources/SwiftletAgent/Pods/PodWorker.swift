@@ -147,7 +147,7 @@ public actor PodWorker {
     private func syncOnce() async {
         guard !terminating else { return }
         if startTime == nil { startTime = services.clock.now() }
-        if let rejection = PodAdmission.reject(pod) {
+        if let rejection = PodAdmission.reject(pod, allowedUnsafeSysctls: services.kubelet.allowedUnsafeSysctls) {
             if self.rejection == nil {
                 logger.warning("pod rejected", metadata: ["reason": "\(rejection.reason)", "message": "\(rejection.message)"])
             }
