@@ -73,6 +73,7 @@ let package = Package(
                 "SwiftletNetwork",
                 "SwiftletRuntime",
                 "CRuntimeShim",
+                "CZlib",
                 "SwiftletSystemd",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

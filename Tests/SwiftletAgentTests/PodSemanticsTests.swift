@@ -270,3 +270,42 @@ struct PodAdmissionTests {
         #expect(Sysctls.patternProblem("net.*.x") == "'*' may only end a pattern")
     }
 }
+
+@Suite("Container log rotation, as kubelet's container log manager does it")
+struct ContainerLogRotationTests {
+    @Test("rotation renames at maxSize, keeps maxFiles files, and gzips every rotated file but the newest, losslessly")
+    func rotateAndCompress() throws {
+        let dir = NSTemporaryDirectory() + "swiftlet-rotate-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let log = dir + "/0.log"
+        var contents: [String] = []
+        for round in 0..<4 {
+            let text = (0..<200).map { "2026-11-27T10:00:00.000000000Z stdout F round \(round) line \($0)\n" }.joined()
+            contents.append(text)
+            try text.write(toFile: log, atomically: false, encoding: .utf8)
+            let now = Date(timeIntervalSince1970: 1_800_000_000 + Double(round))
+            let rotated = try ContainerLogRotation.rotateIfNeeded(logPath: log, maxSize: 1024, maxFiles: 3, now: now) {
+                _ = FileManager.default.createFile(atPath: log, contents: nil)
+            }
+            #expect(rotated)
+        }
+        #expect(try ContainerLogRotation.rotateIfNeeded(logPath: log, maxSize: 1024, maxFiles: 3) { Issue.record("reopened an empty log") } == false)
+        let files = try FileManager.default.contentsOfDirectory(atPath: dir).sorted()
+        #expect(files.count == 3 && files.contains("0.log"), "\(files)")
+        let rotated = ContainerLogRotation.rotatedFiles(of: log)
+        #expect(rotated.count == 2 && rotated[0].hasSuffix(".gz") && !rotated[1].hasSuffix(".gz"), "\(rotated)")
+        // Rounds 2 and 3 survive: round 2 gzipped, round 3 plain.
+        let unzipped = Process()
+        unzipped.executableURL = URL(fileURLWithPath: "/bin/gzip")
+        unzipped.arguments = ["-dc", rotated[0]]
+        let pipe = Pipe()
+        unzipped.standardOutput = pipe
+        try unzipped.run()
+        let data = pipe.fileHandleForReading.readDataToEndOfFile()
+        unzipped.waitUntilExit()
+        #expect(unzipped.terminationStatus == 0)
+        #expect(String(decoding: data, as: UTF8.self) == contents[2])
+        #expect(try String(contentsOfFile: rotated[1], encoding: .utf8) == contents[3])
+    }
+}

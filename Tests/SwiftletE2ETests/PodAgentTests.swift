@@ -539,7 +539,13 @@ struct PodAgentTests {
         }
         #expect(rotated.count == 2, "rotated files: \(rotated)")
         sleep(3)
-        let files = ((try? FileManager.default.contentsOfDirectory(atPath: dir)) ?? []).sorted()
+        // A listing taken mid-rotation (a .tmp, or before compression) is taken again.
+        var files: [String] = []
+        for _ in 0..<20 {
+            files = ((try? FileManager.default.contentsOfDirectory(atPath: dir)) ?? []).sorted()
+            if !files.contains(where: { $0.hasSuffix(".tmp") }), files.filter({ $0.hasPrefix("0.log.") && !$0.hasSuffix(".gz") }).count == 1 { break }
+            usleep(50_000)
+        }
         #expect(files.count <= 3 && files.contains("0.log"), "files: \(files)")
         // The live file is fresh and still written; the newest rotated one ends where it begins.
         let live = (try? String(contentsOfFile: dir + "/0.log", encoding: .utf8)) ?? ""
@@ -549,6 +555,16 @@ struct PodAgentTests {
         let lastRotated = number(newest.split(separator: "\n").last)
         let firstLive = number(live.split(separator: "\n").first)
         if let lastRotated, let firstLive { #expect(firstLive == lastRotated + 1, "no line lost: \(lastRotated) then \(firstLive)") }
+        // The older rotated file is gzipped, as kubelet does, and ends where the newest begins.
+        let rotatedNow = files.filter { $0.hasPrefix("0.log.") }
+        #expect(rotatedNow.count == 2 && rotatedNow.first?.hasSuffix(".gz") == true && rotatedNow.last?.hasSuffix(".gz") == false, "files: \(files)")
+        if let gz = rotatedNow.first, gz.hasSuffix(".gz") {
+            let unzipped = try runProcess("/bin/gzip", ["-dc", dir + "/" + gz])
+            #expect(unzipped.status == 0, "gzip -dc: \(unzipped.stderr)")
+            let lastOld = number(unzipped.stdout.split(separator: "\n").last)
+            let firstNewest = number(newest.split(separator: "\n").first)
+            #expect(lastOld != nil && firstNewest == lastOld.map { $0 + 1 }, "no line lost in compression: \(String(describing: lastOld)) then \(String(describing: firstNewest))")
+        }
         try h.removeManifest("chatty.yaml")
         let gone = Date().addingTimeInterval(30)
         while !h.runtimeIDs().isEmpty, Date() < gone { usleep(100_000) }

@@ -1,10 +1,14 @@
+import CZlib
 import Foundation
 import Glibc
+import Logging
 
 /// kubelet's container log rotation: when a running container's log reaches
 /// `containerLogMaxSize`, it is renamed to `<log>.<UTC timestamp>`, the monitor reopens a fresh
 /// `<log>`, and the oldest rotated files are removed so that at most `containerLogMaxFiles`
-/// files (the live one included) remain.
+/// files (the live one included) remain. Rotated files other than the newest are gzipped to
+/// `<log>.<timestamp>.gz`, as kubelet does; the newest stays plain, since a writer that was
+/// slow to reopen may still append to it.
 public enum ContainerLogRotation {
     /// Rotates `logPath` when it is at least `maxSize` bytes.
     /// - Parameters:
@@ -28,7 +32,50 @@ public enum ContainerLogRotation {
             throw error
         }
         prune(logPath: logPath, maxFiles: maxFiles)
+        compressOlder(logPath: logPath)
         return true
+    }
+
+    /// Gzips every rotated file of `logPath` but the newest. A failure leaves that file plain
+    /// (and removes a partial `.gz`), so no line is lost.
+    static func compressOlder(logPath: String) {
+        for file in rotatedFiles(of: logPath).dropLast() where !file.hasSuffix(".gz") {
+            do {
+                try gzip(file, to: file + ".gz")
+                unlink(file)
+            } catch {
+                Logger(label: "swiftlet.logs").warning("cannot compress rotated log", metadata: ["file": "\(file)", "error": "\(error)"])
+            }
+        }
+    }
+
+    /// Writes `source` gzipped to `destination` through a temp file and a rename.
+    static func gzip(_ source: String, to destination: String) throws {
+        let input = open(source, O_RDONLY | O_CLOEXEC)
+        guard input >= 0 else { throw AgentError.filesystem("\(source): \(String(cString: strerror(errno)))") }
+        defer { close(input) }
+        let temp = destination + ".tmp"
+        guard let gz = gzopen(temp, "wb") else { throw AgentError.filesystem("\(temp): cannot create") }
+        var buffer = [UInt8](repeating: 0, count: 1 << 16)
+        var failure: String?
+        while failure == nil {
+            let n = buffer.withUnsafeMutableBytes { read(input, $0.baseAddress, $0.count) }
+            if n < 0 && errno == EINTR { continue }
+            if n < 0 { failure = "read \(source): \(String(cString: strerror(errno)))"; break }
+            if n == 0 { break }
+            let written = buffer.withUnsafeBytes { gzwrite(gz, $0.baseAddress, UInt32(n)) }
+            if written != Int32(n) { failure = "write \(temp) failed" }
+        }
+        if gzclose(gz) != Z_OK && failure == nil { failure = "close \(temp) failed" }
+        if let failure {
+            unlink(temp)
+            throw AgentError.filesystem(failure)
+        }
+        guard rename(temp, destination) == 0 else {
+            let message = String(cString: strerror(errno))
+            unlink(temp)
+            throw AgentError.filesystem("rename \(temp): \(message)")
+        }
     }
 
     /// The rotated files of `logPath`, oldest first.
