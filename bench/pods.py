@@ -74,11 +74,26 @@ def cpu_seconds(pid):
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 def rss_kib(pid):
+    """VmRSS, RssAnon and RssFile in KiB."""
+    values = {}
     with open(f"/proc/{pid}/status") as f:
         for line in f:
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1])
-    return 0
+            key = line.split(":")[0]
+            if key in ("VmRSS", "RssAnon", "RssFile"):
+                values[key] = int(line.split()[1])
+    return values.get("VmRSS", 0), values.get("RssAnon", 0), values.get("RssFile", 0)
+
+def top_mappings(pid, count=8):
+    """The largest resident mappings (KiB, name), for BENCH_SMAPS=1."""
+    sizes, name = {}, None
+    with open(f"/proc/{pid}/smaps") as f:
+        for line in f:
+            parts = line.split()
+            if "-" in parts[0] and len(parts) >= 5 and ":" not in parts[0]:
+                name = (parts[5] if len(parts) > 5 else "[anon]") + " " + parts[1]
+            elif parts[0] == "Rss:":
+                sizes[name] = sizes.get(name, 0) + int(parts[1])
+    return sorted(((v, k) for k, v in sizes.items()), reverse=True)[:count]
 
 def main():
     swiftlet = os.path.abspath(sys.argv[1])
@@ -105,7 +120,12 @@ def main():
             single.append((time.perf_counter() - t0) * 1000)
         # Resource use with n pods running.
         time.sleep(2)
-        rss = rss_kib(agent.pid)
+        rss, anon, file_backed = rss_kib(agent.pid)
+        if os.environ.get("BENCH_SMAPS"):
+            for kib, mapping in top_mappings(agent.pid):
+                print(f"  {kib:8d} KiB  {mapping}")
+            if os.environ.get("BENCH_SECTIONS"):
+                subprocess.run(["python3", os.environ["BENCH_SECTIONS"], str(agent.pid), swiftlet, "/swiftlet"])
         c0, t0 = cpu_seconds(agent.pid), time.time()
         time.sleep(10)
         cpu = (cpu_seconds(agent.pid) - c0) / (time.time() - t0)
@@ -125,7 +145,8 @@ def main():
         print(f"single pods (n={n}): p50 {percentile(single, 0.5):.1f} ms, p99 {percentile(single, 0.99):.1f} ms, "
               f"mean {statistics.mean(single):.1f} ms")
         print(f"burst of {n} pods: {burst:.2f} s")
-        print(f"agent with {n} pods running: RSS {rss / 1024:.1f} MiB, CPU {cpu * 100:.2f}% of one core")
+        print(f"agent with {n} pods running: RSS {rss / 1024:.1f} MiB (anonymous {anon / 1024:.1f}, file-backed {file_backed / 1024:.1f}), "
+              f"CPU {cpu * 100:.2f}% of one core")
     finally:
         if agent and agent.poll() is None:
             agent.send_signal(signal.SIGTERM)

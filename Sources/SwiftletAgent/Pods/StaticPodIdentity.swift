@@ -30,7 +30,7 @@ public enum StaticPodIdentity {
         var annotations = pod.metadata.annotations ?? [:]
         annotations[configHashAnnotation] = hash
         annotations[configSourceAnnotation] = "file"
-        annotations[configSeenAnnotation] = RFC3339.format(seen)
+        annotations[configSeenAnnotation] = MicroTime(seen).description
         pod.metadata.annotations = annotations
         var tolerations = pod.spec.tolerations ?? []
         if !tolerations.contains(where: { $0.operator == "Exists" && $0.effect == "NoExecute" && $0.key == nil }) {
@@ -49,14 +49,5 @@ public enum StaticPodIdentity {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
         return (try? Array(encoder.encode(pod))) ?? []
-    }
-}
-
-/// RFC 3339 with nanoseconds, as Kubernetes writes `config.seen`.
-enum RFC3339 {
-    static func format(_ date: Date) -> String {
-        let formatter = ISO8601DateFormatter()
-        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
-        return formatter.string(from: date)
     }
 }

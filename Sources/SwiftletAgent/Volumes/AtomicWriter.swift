@@ -207,11 +207,14 @@ public struct AtomicWriter: Sendable {
     /// Creates `..<UTC timestamp>.<random>` with mode 0755, so group and others can traverse it
     /// whatever the umask.
     private func newTimestampDir() throws -> String {
-        let formatter = DateFormatter()
-        formatter.locale = Locale(identifier: "en_US_POSIX")
-        formatter.timeZone = TimeZone(identifier: "UTC")
-        formatter.dateFormat = "yyyy_MM_dd_HH_mm_ss"
-        var template = Array("\(targetDirectory)/..\(formatter.string(from: Date())).XXXXXXXXXX".utf8CString)
+        // gmtime_r, not DateFormatter: formatting through ICU costs the agent megabytes of
+        // resident ICU data.
+        var now = time(nil)
+        var t = tm()
+        gmtime_r(&now, &t)
+        func two(_ v: Int32) -> String { v < 10 ? "0\(v)" : "\(v)" }
+        let stamp = "\(t.tm_year + 1900)_\(two(t.tm_mon + 1))_\(two(t.tm_mday))_\(two(t.tm_hour))_\(two(t.tm_min))_\(two(t.tm_sec))"
+        var template = Array("\(targetDirectory)/..\(stamp).XXXXXXXXXX".utf8CString)
         let created = template.withUnsafeMutableBufferPointer { mkdtemp($0.baseAddress!) }
         guard created != nil else {
             throw VolumeError.system("mkdtemp", targetDirectory + "/..<timestamp>", errno: errno)
