@@ -64,9 +64,11 @@ public struct Agent: Sendable {
         } catch {
             throw AgentError.filesystem("\(runtimeRoot): \(error)")
         }
+        let clock = SystemClock()
+        let events = EventRecorder(nodeName: nodeName, rootDir: loaded.agent.rootDir, clock: clock, logger: logger)
         let services = PodServices(
             runtime: ContainerRuntime(root: runtimeRoot, logger: logger), images: nodeImages, watcher: watcher,
-            clock: SystemClock(),
+            clock: clock,
             sandboxes: CNISandboxProvider(
                 rootDir: loaded.agent.rootDir, runDir: loaded.agent.runDir, confDir: loaded.agent.cniConfDir,
                 binDirs: loaded.agent.cniBinDirs,
@@ -74,7 +76,7 @@ public struct Agent: Sendable {
                                    resolverConfig: loaded.kubelet.resolvConf, nodeIPs: loaded.agent.nodeIPs),
                 logger: logger),
             rootDir: loaded.agent.rootDir, runDir: loaded.agent.runDir, podLogsDir: loaded.kubelet.podLogsDir, kubelet: loaded.kubelet,
-            envContext: NodeFacts.envContext(nodeIPs: loaded.agent.nodeIPs), logger: logger)
+            envContext: NodeFacts.envContext(nodeIPs: loaded.agent.nodeIPs), logger: logger, events: events)
         let manager = PodManager(services: services, directory: loaded.kubelet.staticPodPath, nodeName: nodeName, logger: logger)
         let pods = PodManagerService(
             manager: manager, watcher: watcher, directory: loaded.kubelet.staticPodPath,

@@ -58,6 +58,34 @@ private func printTable(_ rows: [[String]]) {
     }
 }
 
+/// `swiftlet describe`: a pod's status, events and timeline, as `kubectl describe pod` shows them.
+struct DescribeCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "describe", abstract: "Show a pod's status, its events and the timeline of what happened to it.")
+    @Option(name: .customLong("root-dir"), help: "The agent's root directory.")
+    var rootDir: String = "/var/lib/swiftlet"
+    @Option(name: [.customShort("n"), .customLong("namespace")], help: "The pod's namespace.")
+    var namespace: String = "default"
+    @Argument(help: "The pod's name (a static pod's also without its -<node> suffix).")
+    var pod: String
+
+    func run() throws {
+        let found: Pod
+        do {
+            found = try NodePods(rootDir: rootDir).find(pod, namespace: namespace)
+        } catch {
+            printError("swiftlet describe: \(error)")
+            throw ExitCode(1)
+        }
+        let dir = "\(rootDir)/pods/\(found.metadata.uid ?? "")"
+        let decoder = JSONDecoder()
+        let events = FileManager.default.contents(atPath: dir + "/events.json").flatMap { try? decoder.decode([Event].self, from: $0) } ?? []
+        let timeline = FileManager.default.contents(atPath: dir + "/timeline.json")
+            .flatMap { try? decoder.decode([EventRecorder.TimelineEntry].self, from: $0) } ?? []
+        print(PodDescriber.describe(found, events: events, timeline: timeline), terminator: "")
+    }
+}
+
 /// `swiftlet logs`: a container's log, as `kubectl logs` prints it.
 struct LogsCommand: ParsableCommand {
     static let configuration = CommandConfiguration(

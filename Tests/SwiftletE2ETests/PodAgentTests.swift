@@ -299,6 +299,22 @@ struct PodAgentTests {
         #expect(previous.stdout.range(of: #"^\d{4}-\d\d-\d\dT\S+Z crashing\n$"#, options: .regularExpression) != nil, "previous: \(previous.stdout) \(previous.stderr)")
         let missing = try Swiftlet.run(["logs", "nope", "--pod-logs-dir", h.dir.file("logs")] + root)
         #expect(missing.status == 1 && missing.stderr.contains("pods \"nope\" not found"))
+        // describe: the status, kubelet's events (the back-off counted), and the timeline.
+        var described = ""
+        let describeDeadline = Date().addingTimeInterval(10)
+        while Date() < describeDeadline {
+            described = try Swiftlet.run(["describe", "crash"] + root).stdout
+            if described.contains("Back-off restarting failed container") { break }
+            usleep(300_000)
+        }
+        #expect(described.contains("Name:             crash-e2e-node"), "\(described)")
+        #expect(described.contains("Reason:       CrashLoopBackOff"), "\(described)")
+        #expect(described.contains("Container image \"\(AgentHarness.image)\" already present on machine"))
+        #expect(described.contains("Started container c"))
+        #expect(described.range(of: #"Warning\s+BackOff\s+\S+\s+kubelet\s+Back-off restarting failed container c in pod crash-e2e-node_default\("#, options: .regularExpression) != nil, "\(described)")
+        #expect(described.contains("state: [c] terminated: Error, exit code 3"), "\(described)")
+        let nope = try Swiftlet.run(["describe", "nope"] + root)
+        #expect(nope.status == 1 && nope.stderr.contains("not found"))
 
         try h.waitFor("once-e2e-node", "running") { state(containerStatus($0, "c"))?["running"] != nil }
         h.killAgent(SIGKILL)

@@ -66,6 +66,7 @@ public actor PodManager {
             let uid = pod.metadata.uid ?? ""
             guard workers[uid] == nil else { continue }
             if let pending = terminating[uid] { await pending.value }
+            services.events.load(podUID: uid)
             let worker = PodWorker(pod: pod, services: services)
             workers[uid] = worker
             logger.info("starting static pod", metadata: [
@@ -78,6 +79,10 @@ public actor PodManager {
 
     private func terminated(_ uid: String) {
         terminating[uid] = nil
+        if workers[uid] == nil {
+            services.statuses.remove(uid: uid)
+            services.events.forget(podUID: uid)
+        }
     }
 
     /// Waits for every termination in flight.
@@ -208,11 +213,15 @@ public actor PodManager {
             for error in errors {
                 logger.error("invalid static pod manifest", metadata: ["file": "\(file)", "error": "\(error)"])
             }
+            services.events.recordNode(.warning, reason: "InvalidManifest",
+                                       message: "\(file): " + errors.map { "\($0)" }.joined(separator: "; "))
         }
         for (pod, files) in changes.conflicts.sorted(by: { $0.key < $1.key }) {
             logger.error("static pod defined by more than one file; the first one runs", metadata: [
                 "pod": "\(pod)", "files": "\(files.joined(separator: ","))",
             ])
+            services.events.recordNode(.warning, reason: "ConflictingManifests",
+                                       message: "pod \(pod) is defined by \(files.joined(separator: ", ")); the first one runs")
         }
     }
 }
@@ -265,11 +274,18 @@ struct PodManagerService: ServiceLifecycle.Service {
                         await manager.rotateLogs()
                     }
                 }
+                group.addTask {
+                    while !Task.isCancelled {
+                        do { try await Task.sleep(for: .seconds(1)) } catch { return }
+                        manager.services.events.flush()
+                    }
+                }
                 await group.next()
                 group.cancelAll()
             }
         }
         await manager.waitForTerminations()
+        manager.services.events.flush()
     }
 }
 

@@ -21,10 +21,15 @@ public struct PodServices: Sendable {
     public let kubelet: KubeletConfiguration
     public let envContext: PodEnvContext
     public let logger: Logger
+    /// Events and timelines of the node's pods.
+    public let events: EventRecorder
+    /// The latest status of every pod, versioned.
+    public let statuses: PodStatusCache
 
     public init(runtime: ContainerRuntime, images: NodeImages, watcher: ExitWatcher, clock: any AgentClock,
                 sandboxes: any PodSandboxProvider, volumes: VolumeManager = VolumeManager(), rootDir: String, runDir: String = "/run/swiftlet", podLogsDir: String,
-                kubelet: KubeletConfiguration, envContext: PodEnvContext, logger: Logger) {
+                kubelet: KubeletConfiguration, envContext: PodEnvContext, logger: Logger,
+                events: EventRecorder? = nil, statuses: PodStatusCache = PodStatusCache()) {
         self.runtime = runtime
         self.images = images
         self.watcher = watcher
@@ -37,6 +42,8 @@ public struct PodServices: Sendable {
         self.kubelet = kubelet
         self.envContext = envContext
         self.logger = logger
+        self.events = events ?? EventRecorder(nodeName: "", rootDir: rootDir, clock: clock, logger: logger)
+        self.statuses = statuses
     }
 
     /// `<rootDir>/pods/<uid>`.

@@ -150,6 +150,7 @@ public actor PodWorker {
         if let rejection = PodAdmission.reject(pod, allowedUnsafeSysctls: services.kubelet.allowedUnsafeSysctls) {
             if self.rejection == nil {
                 logger.warning("pod rejected", metadata: ["reason": "\(rejection.reason)", "message": "\(rejection.message)"])
+                services.events.record(pod, .warning, reason: rejection.reason, message: rejection.message)
             }
             self.rejection = rejection
             try? FileManager.default.createDirectory(atPath: podDir, withIntermediateDirectories: true)
@@ -169,6 +170,7 @@ public actor PodWorker {
                 sandbox = try await services.sandboxes.setUp(pod: pod, podDir: podDir)
             } catch {
                 logger.error("cannot create pod sandbox", metadata: ["error": "\(error)"])
+                services.events.record(pod, .warning, reason: "FailedCreatePodSandBox", message: "Failed to create pod sandbox: \(error)")
                 for i in slots.indices where slots[i].id == nil {
                     slots[i].waiting = ContainerStateWaiting(reason: "ContainerCreating", message: "FailedCreatePodSandBox: \(error)")
                 }
@@ -184,6 +186,7 @@ public actor PodWorker {
                     hostIPs: services.envContext.hostIP.map { [$0] } ?? []))
             } catch {
                 logger.error("cannot set up volumes", metadata: ["error": "\(error)"])
+                services.events.record(pod, .warning, reason: "FailedMount", message: "\(error)")
                 for i in slots.indices where slots[i].id == nil {
                     slots[i].waiting = ContainerStateWaiting(reason: "ContainerCreating", message: "FailedMount: \(error)")
                 }
@@ -228,6 +231,8 @@ public actor PodWorker {
                 slots[i].waiting = ContainerStateWaiting(
                     reason: "CrashLoopBackOff",
                     message: "back-off \(seconds)s restarting failed container=\(key) pod=\(podRef)")
+                services.events.record(pod, container: key, .warning, reason: "BackOff",
+                                       message: "Back-off restarting failed container \(key) in pod \(podRef)")
                 schedule(key, at: until)
                 return
             }
@@ -258,6 +263,11 @@ public actor PodWorker {
                 reason = "ErrImagePull"
                 schedule(key, after: 0.001)
             }
+            if reason == "ImagePullBackOff" {
+                services.events.record(pod, container: container.name, .normal, reason: "BackOff",
+                                       message: "Back-off pulling image \"\(container.image ?? "")\"")
+            }
+            services.events.record(pod, container: container.name, .warning, reason: "Failed", message: "Error: \(reason)")
             slots[i].waiting = ContainerStateWaiting(reason: reason, message: "\(error)")
             log.warning("image pull failed", metadata: ["image": "\(container.image ?? "")", "error": "\(error)"])
             return
@@ -333,14 +343,19 @@ public actor PodWorker {
             slots[i].imageID = spec.annotations[PodLabels.imageID] ?? ""
             slots[i].stopSignal = image.config?.stopSignal
             try services.runtime.create(id: id, bundle: bundle, output: .criLog(logPath))
+            services.events.record(pod, container: container.name, .normal, reason: "Created", message: "Created container: \(container.name)")
             services.watcher.watch(id: id)
             try services.runtime.start(id: id)
+            services.events.record(pod, container: container.name, .normal, reason: "Started", message: "Started container \(container.name)")
             slots[i].running = true
             slots[i].startedAt = services.clock.now()
             slots[i].waiting = nil
             if let hook = container.lifecycle?.postStart, let failure = await runPostStart(hook, id: id) {
                 // Kubelet kills a container whose postStart hook fails; the restart policy decides the rest.
                 log.warning("postStart hook failed, killing the container", metadata: ["error": "\(failure)"])
+                services.events.record(pod, container: container.name, .warning, reason: "FailedPostStartHook", message: failure)
+                services.events.record(pod, container: container.name, .normal, reason: "Killing",
+                                       message: "FailedPostStartHook")
                 try? services.runtime.kill(id: id, signal: SIGKILL, all: true)
                 postStartFailures[id] = failure
             }
@@ -352,6 +367,7 @@ public actor PodWorker {
         } catch let error as ContainerConfigError {
             try? snapshotter.remove(key: key)
             slots[i].waiting = ContainerStateWaiting(reason: "CreateContainerConfigError", message: error.message)
+            services.events.record(pod, container: container.name, .warning, reason: "Failed", message: "Error: \(error.message)")
             log.error("cannot create container", metadata: ["error": "\(error)"])
             schedule(container.name, after: 10)
         } catch {
@@ -371,6 +387,7 @@ public actor PodWorker {
                 exitCode: 128, reason: "StartError", message: "\(error)", startedAt: Time(now), finishedAt: Time(now))
             slots[i].exitSeenAt = now
             slots[i].waiting = ContainerStateWaiting(reason: "RunContainerError", message: "\(error)")
+            services.events.record(pod, container: container.name, .warning, reason: "Failed", message: "Error: \(error)")
             log.error("cannot start container", metadata: ["error": "\(error)"])
             await ensureStarted(i)
         }
@@ -416,9 +433,24 @@ public actor PodWorker {
         let policy = try PullPolicy.effective(for: container)
         let present = try await services.images.images.get(reference.description)
         if try PullPolicy.shouldPull(policy: policy, present: present != nil, image: image) {
-            return try await services.images.puller.pull(reference)
+            services.events.record(pod, container: container.name, .normal, reason: "Pulling", message: "Pulling image \"\(image)\"")
+            let started = Date()
+            let record: ImageRecord
+            do {
+                record = try await services.images.puller.pull(reference)
+            } catch {
+                services.events.record(pod, container: container.name, .warning, reason: "Failed",
+                                       message: "Failed to pull image \"\(image)\": \(error)")
+                throw error
+            }
+            let seconds = String(format: "%.3fs", Date().timeIntervalSince(started))
+            services.events.record(pod, container: container.name, .normal, reason: "Pulled",
+                                   message: "Successfully pulled image \"\(image)\" in \(seconds) (\(seconds) including waiting). Image size: \(record.size) bytes.")
+            return record
         }
         guard let present else { throw ContainerConfigError("image \(image) is not present") }
+        services.events.record(pod, container: container.name, .normal, reason: "Pulled",
+                               message: "Container image \"\(image)\" already present on machine")
         return present
     }
 
@@ -611,6 +643,8 @@ public actor PodWorker {
         }
         for i in running where slots[i].running {
             guard let id = slots[i].id else { continue }
+            services.events.record(pod, container: slots[i].spec.name, .normal, reason: "Killing",
+                                   message: "Stopping container \(slots[i].spec.name)")
             let signal = stopSignal(slots[i])
             try? services.runtime.kill(id: id, signal: signal, all: false)
         }
@@ -690,9 +724,13 @@ public actor PodWorker {
     private func writeStatus(terminal: Bool = false) {
         let status = currentStatus(terminal: terminal)
         guard status != lastStatus else { return }
+        for change in PodStatusDiff.changes(from: lastStatus, to: status) {
+            services.events.noteStatus(pod, container: change.container, field: change.field, message: change.message)
+        }
         lastStatus = status
         var snapshot = pod
         snapshot.status = status
+        services.statuses.update(snapshot)
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
         if let data = try? encoder.encode(snapshot), FileManager.default.fileExists(atPath: podDir) {
@@ -743,19 +781,15 @@ public actor PodWorker {
         let ips = pod.spec.hostNetwork == true ? (services.envContext.hostIP.map { [$0] } ?? []) : (sandbox?.podIPs ?? [])
         status.podIP = ips.first
         status.podIPs = ips.isEmpty ? nil : ips.map { PodIP(ip: $0) }
-        let initialized = slots.allSatisfy { $0.kind != .initContainer || $0.succeeded }
-        let containersReady = appStatuses.allSatisfy(\.ready) && !appStatuses.isEmpty
         let now = Time(services.clock.now())
-        func condition(_ type: String, _ value: Bool) -> PodCondition {
-            PodCondition(type: type, status: value ? "True" : "False", lastTransitionTime: now)
+        status.conditions = PodConditionsRule.conditions(
+            spec: pod.spec, phase: status.phase ?? "Pending", sandboxReady: sandbox != nil,
+            initStatuses: initStatuses, appStatuses: appStatuses
+        ).map { c in
+            var c = c
+            c.lastTransitionTime = now
+            return c
         }
-        status.conditions = [
-            condition("PodReadyToStartContainers", sandbox != nil),
-            condition("Initialized", initialized),
-            condition("Ready", containersReady),
-            condition("ContainersReady", containersReady),
-            condition("PodScheduled", true),
-        ]
         if let old = lastStatus?.conditions {
             // A condition keeps its transition time while its status stays the same.
             status.conditions = status.conditions?.map { c in
