@@ -25,11 +25,13 @@ public struct PodServices: Sendable {
     public let events: EventRecorder
     /// The latest status of every pod, versioned.
     public let statuses: PodStatusCache
+    /// The node's pressure conditions (admission refuses pods under them).
+    public let pressure: NodePressure
 
     public init(runtime: ContainerRuntime, images: NodeImages, watcher: ExitWatcher, clock: any AgentClock,
                 sandboxes: any PodSandboxProvider, volumes: VolumeManager = VolumeManager(), rootDir: String, runDir: String = "/run/swiftlet", podLogsDir: String,
                 kubelet: KubeletConfiguration, envContext: PodEnvContext, logger: Logger,
-                events: EventRecorder? = nil, statuses: PodStatusCache = PodStatusCache()) {
+                events: EventRecorder? = nil, statuses: PodStatusCache = PodStatusCache(), pressure: NodePressure = NodePressure()) {
         self.runtime = runtime
         self.images = images
         self.watcher = watcher
@@ -44,6 +46,7 @@ public struct PodServices: Sendable {
         self.logger = logger
         self.events = events ?? EventRecorder(nodeName: "", rootDir: rootDir, clock: clock, logger: logger)
         self.statuses = statuses
+        self.pressure = pressure
     }
 
     /// `<rootDir>/pods/<uid>`.

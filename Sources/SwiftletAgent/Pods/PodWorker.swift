@@ -28,6 +28,10 @@ public actor PodWorker {
     private var lastStatus: PodStatus?
     /// Set when admission refused the pod (kubelet's reason and message).
     private var rejection: (reason: String, message: String)?
+    /// Whether admission let the pod in (it is checked once, before anything of it runs).
+    private var admitted = false
+    /// Set when node pressure evicted the pod: it stays Failed with this message.
+    private var evictionMessage: String?
     /// Messages of failed postStart hooks, by container ID, for the termination status.
     private var postStartFailures: [String: String] = [:]
 
@@ -118,6 +122,7 @@ public actor PodWorker {
             }
         }
         if startTime == nil { startTime = slots.compactMap(\.startedAt).min() }
+        if !states.isEmpty { admitted = true }
         logger.info("adopted pod containers", metadata: ["containers": "\(states.map(\.id))"])
     }
 
@@ -147,7 +152,9 @@ public actor PodWorker {
     private func syncOnce() async {
         guard !terminating else { return }
         if startTime == nil { startTime = services.clock.now() }
-        if let rejection = PodAdmission.reject(pod, allowedUnsafeSysctls: services.kubelet.allowedUnsafeSysctls) {
+        guard evictionMessage == nil else { return writeStatus() }
+        if !admitted, let rejection = PodAdmission.reject(pod, allowedUnsafeSysctls: services.kubelet.allowedUnsafeSysctls)
+            ?? EvictionRules.admissionRejection(pod, conditions: services.pressure.conditions) {
             if self.rejection == nil {
                 logger.warning("pod rejected", metadata: ["reason": "\(rejection.reason)", "message": "\(rejection.message)"])
                 services.events.record(pod, .warning, reason: rejection.reason, message: rejection.message)
@@ -158,6 +165,8 @@ public actor PodWorker {
             writeStatus()
             return
         }
+        admitted = true
+        rejection = nil
         if sandbox == nil {
             do {
                 try FileManager.default.createDirectory(atPath: podDir, withIntermediateDirectories: true)
@@ -586,6 +595,49 @@ public actor PodWorker {
         await sync()
     }
 
+    // MARK: Eviction
+
+    /// Evicts the pod for node pressure: it ends `Failed` with reason `Evicted` and `message`.
+    /// Its containers are stopped within `gracePeriod` seconds (preStop hooks included) and
+    /// removed with their writable layers, its sandbox and volumes are released, so the space
+    /// and memory come back; its directory keeps the status, events and logs.
+    public func evict(message: String, gracePeriod: Int64) async {
+        guard !terminating, evictionMessage == nil else { return }
+        evictionMessage = message
+        services.events.record(pod, .warning, reason: "Evicted", message: message)
+        for timer in timers.values { timer.cancel() }
+        timers = [:]
+        let deadline = services.clock.now().addingTimeInterval(Double(gracePeriod))
+        await stop(slots.indices.filter { slots[$0].kind != .sidecar }, deadline: deadline)
+        await stop(slots.indices.reversed().filter { slots[$0].kind == .sidecar }, deadline: max(deadline, services.clock.now().addingTimeInterval(1)))
+        for i in slots.indices {
+            if let id = slots[i].id { removeContainer(id: id) }
+            for old in slots[i].previousIDs { removeContainer(id: old) }
+            slots[i].previousIDs = []
+        }
+        if sandbox != nil {
+            do {
+                try await services.sandboxes.tearDown(pod: pod, podDir: podDir)
+            } catch {
+                logger.error("cannot tear down pod sandbox", metadata: ["error": "\(error)"])
+            }
+            sandbox = nil
+        }
+        do {
+            try services.volumes.tearDownVolumes(podDirectory: podDir)
+            volumes = nil
+        } catch {
+            logger.error("cannot tear down volumes of an evicted pod", metadata: ["error": "\(error)"])
+        }
+        PodCgroup.remove(pod, cgroupRoot: services.kubelet.cgroupRoot)
+        PodNamespaces.remove(uid: uid, runDir: services.runDir)
+        writeStatus()
+        logger.notice("pod evicted", metadata: ["message": "\(message)"])
+    }
+
+    /// Whether node pressure evicted the pod.
+    public var isEvicted: Bool { evictionMessage != nil }
+
     // MARK: Termination
 
     /// Stops the pod: preStop hooks, the stop signal, the grace period, SIGKILL; app
@@ -789,6 +841,13 @@ public actor PodWorker {
             var c = c
             c.lastTransitionTime = now
             return c
+        }
+        if let evictionMessage {
+            status.phase = "Failed"
+            status.reason = "Evicted"
+            status.message = evictionMessage
+            status.conditions?.append(PodCondition(type: "DisruptionTarget", status: "True", lastTransitionTime: now,
+                                                   reason: "TerminationByKubelet", message: evictionMessage))
         }
         if let old = lastStatus?.conditions {
             // A condition keeps its transition time while its status stays the same.
