@@ -8,7 +8,10 @@ Imports a busybox image built from Debian's busybox-static (the cached image), s
     manifest to its container running (the agent's status.json), p50 and p99;
   - burst: N manifests written at once (maxPods 110), time until all run;
   - resource use with N pods running: the agent's RSS and its CPU per second over 10 s.
-Pods use hostNetwork, so CNI is not part of the figure. Everything is removed at the end.
+  - CNI pods: 20 pods in their own network namespace on a bridge (Debian's CNI plugins),
+    one after the other, p50 and p99 of the same manifest-to-running time.
+Pods use hostNetwork in the first three figures, so CNI is not part of them. Everything is
+removed at the end, the bench's bridge and its host-local leases included.
 """
 import glob, json, os, shutil, signal, statistics, subprocess, sys, tempfile, time
 
@@ -40,6 +43,18 @@ spec:
   terminationGracePeriodSeconds: 1
   containers:
   - {{name: c, image: bench.local/busybox:1, imagePullPolicy: Never, command: [sleep, "100000"]}}
+"""
+
+CNI_PODS = 20
+CNI_CONFIG = """{
+  "cniVersion": "1.0.0",
+  "name": "swiftlet-bench",
+  "plugins": [
+    {"type": "bridge", "bridge": "swbench0", "isGateway": true, "ipMasq": false,
+     "ipam": {"type": "host-local", "ranges": [[{"subnet": "10.254.77.0/24"}]], "dataDir": "IPAMDIR"}},
+    {"type": "portmap", "capabilities": {"portMappings": true}}
+  ]
+}
 """
 
 def running_pods(root):
@@ -107,8 +122,11 @@ def main():
         with open(f"{work}/config.yaml", "w") as f:
             f.write(f"apiVersion: kubelet.config.k8s.io/v1beta1\nkind: KubeletConfiguration\n"
                     f"staticPodPath: {manifests}\nfileCheckFrequency: 20s\npodLogsDir: {logs}\nmaxPods: 110\n")
+        os.makedirs(f"{work}/cni")
+        with open(f"{work}/cni/10-bench.conflist", "w") as f:
+            f.write(CNI_CONFIG.replace("IPAMDIR", f"{work}/ipam"))
         agent = subprocess.Popen([swiftlet, "agent", "--config", f"{work}/config.yaml", "--root-dir", root,
-                                  "--run-dir", run, "--hostname-override", "bench"],
+                                  "--run-dir", run, "--hostname-override", "bench", "--cni-conf-dir", f"{work}/cni"],
                                  stdout=subprocess.DEVNULL, stderr=open(f"{work}/agent.log", "w"))
         time.sleep(1)
         single = []
@@ -142,9 +160,21 @@ def main():
         for i in range(n):
             os.remove(f"{manifests}/b{i}.yaml")
         wait_gone(f"{run}/runtime")
+        # CNI pods: each in its own netns on the bench's bridge.
+        cni = []
+        for i in range(CNI_PODS):
+            t0 = time.perf_counter()
+            with open(f"{manifests}/n{i}.yaml", "w") as f:
+                f.write(MANIFEST.format(i=i).replace(f"name: p{i}", f"name: n{i}").replace("  hostNetwork: true\n", ""))
+            wait_running(root, {f"n{i}"})
+            cni.append((time.perf_counter() - t0) * 1000)
+        for i in range(CNI_PODS):
+            os.remove(f"{manifests}/n{i}.yaml")
+        wait_gone(f"{run}/runtime")
         print(f"single pods (n={n}): p50 {percentile(single, 0.5):.1f} ms, p99 {percentile(single, 0.99):.1f} ms, "
               f"mean {statistics.mean(single):.1f} ms")
         print(f"burst of {n} pods: {burst:.2f} s")
+        print(f"CNI pods (n={CNI_PODS}, bridge + host-local + portmap): p50 {percentile(cni, 0.5):.1f} ms, p99 {percentile(cni, 0.99):.1f} ms")
         print(f"agent with {n} pods running: RSS {rss / 1024:.1f} MiB (anonymous {anon / 1024:.1f}, file-backed {file_backed / 1024:.1f}), "
               f"CPU {cpu * 100:.2f}% of one core")
     finally:
@@ -157,6 +187,7 @@ def main():
         subprocess.run(["sh", "-c", f"grep -o ' {work}[^ ]*' /proc/self/mountinfo | sort -r | xargs -r -n1 umount -l"],
                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         shutil.rmtree(work, ignore_errors=True)
+        subprocess.run(["ip", "link", "del", "swbench0"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
 if __name__ == "__main__":
     main()
