@@ -66,6 +66,7 @@ public struct Agent: Sendable {
         }
         let clock = SystemClock()
         let events = EventRecorder(nodeName: nodeName, rootDir: loaded.agent.rootDir, clock: clock, logger: logger)
+        KernelOOMWatcher(events: events, logger: logger).start()
         let services = PodServices(
             runtime: ContainerRuntime(root: runtimeRoot, logger: logger), images: nodeImages, watcher: watcher,
             clock: clock,

@@ -188,3 +188,15 @@ struct PodStatusTests {
         #expect(text.contains("Status  phase: phase Pending -> Running"))
     }
 }
+
+@Suite("The kernel OOM watcher's parsing of /dev/kmsg records")
+struct KernelOOMWatcherTests {
+    @Test("oom-kill lines give the constraint, the victim's memory cgroup, name and pid; other records are ignored")
+    func parse() {
+        let global = "3,1287,9928733,-;oom-kill:constraint=CONSTRAINT_NONE,nodemask=(null),cpuset=/,mems_allowed=0,global_oom,task_memcg=/user.slice,task=stress,pid=4242,uid=0"
+        #expect(KernelOOMWatcher.parse(global[...]) == .init(constraint: "CONSTRAINT_NONE", taskMemcg: "/user.slice", task: "stress", pid: 4242))
+        let memcg = "6,1290,9928740,-;oom-kill:constraint=CONSTRAINT_MEMCG,nodemask=(null),cpuset=/,mems_allowed=0,oom_memcg=/kubepods/besteffort/podx/c,task_memcg=/kubepods/besteffort/podx/c,task=sh,pid=77,uid=0"
+        #expect(KernelOOMWatcher.parse(memcg[...])?.constraint == "CONSTRAINT_MEMCG")
+        #expect(KernelOOMWatcher.parse("6,1291,9928741,-;Memory cgroup out of memory: Killed process 77 (sh)"[...]) == nil)
+    }
+}
