@@ -65,10 +65,14 @@ let package = Package(
             name: "SwiftletNetwork",
             dependencies: ["SwiftletAPI", "CRuntimeShim", .product(name: "Logging", package: "swift-log")]
         ),
+        // Resource usage: cgroup v1/v2 and /proc readers, the sample cache, kubelet's Summary API and
+        // `/metrics/resource`. Foundation and swift-log only.
+        .target(name: "SwiftletStats", dependencies: [.product(name: "Logging", package: "swift-log")]),
         .target(
             name: "SwiftletAgent",
             dependencies: [
                 "SwiftletAPI",
+                "SwiftletStats",
                 "SwiftletImages",
                 "SwiftletNetwork",
                 "SwiftletRuntime",
@@ -128,6 +132,7 @@ let package = Package(
         ),
         .testTarget(name: "SwiftletRuntimeInitTests", dependencies: ["SwiftletRuntimeInit", "CRuntimeShim"]),
         .testTarget(name: "SwiftletAgentTests", dependencies: ["SwiftletAgent", "SwiftletAPI", "SwiftletImages", "SwiftletRuntime"]),
+        .testTarget(name: "SwiftletStatsTests", dependencies: ["SwiftletStats"]),
         .testTarget(name: "SwiftletImagesTests", dependencies: ["SwiftletImages", "SwiftletAPI", "CUnpackShim"]),
         // Proves the libseccomp module map links; the runtime builds on it.
         .testTarget(name: "CSeccompTests", dependencies: ["CSeccomp"]),

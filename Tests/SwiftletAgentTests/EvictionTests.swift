@@ -96,7 +96,7 @@ struct EvictionManagerTests {
     func hard() async {
         let clock = ManualClock()
         let source = ManualSource()
-        let pressure = NodePressure()
+        let pressure = PressureConditions()
         let evicted = Mutex<[String]>([])
         var k = KubeletConfiguration()
         k.evictionHard = ["memory.available": "100Mi"]
@@ -129,7 +129,7 @@ struct EvictionManagerTests {
         k.evictionSoft = ["memory.available": "200Mi"]
         k.evictionSoftGracePeriod = ["memory.available": "1m30s"]
         k.evictionMaxPodGracePeriod = 20
-        let manager = EvictionManager(kubelet: k, clock: clock, source: source, pressure: NodePressure(), logger: Logger(label: "t"),
+        let manager = EvictionManager(kubelet: k, clock: clock, source: source, pressure: PressureConditions(), logger: Logger(label: "t"),
                                       reclaimDisk: {}, evict: { _ in })
         source.observations.withLock { $0 = [.memoryAvailable: EvictionObservation(available: 150 * mi, capacity: 1024 * mi)] }
         var p = pod("slow")
@@ -150,7 +150,7 @@ struct EvictionManagerTests {
         let reclaimed = Mutex(0)
         var k = KubeletConfiguration()
         k.evictionHard = ["nodefs.available": "10%"]
-        let manager = EvictionManager(kubelet: k, clock: clock, source: source, pressure: NodePressure(), logger: Logger(label: "t"),
+        let manager = EvictionManager(kubelet: k, clock: clock, source: source, pressure: PressureConditions(), logger: Logger(label: "t"),
                                       reclaimDisk: {
                                           reclaimed.withLock { $0 += 1 }
                                           source.observations.withLock { $0 = [.nodeFsAvailable: EvictionObservation(available: 50 * mi, capacity: 100 * mi)] }

@@ -12,12 +12,17 @@ public protocol EvictionSource: Sendable {
 }
 
 /// The node's pressure conditions, readable without waiting (pod admission reads them).
-public final class NodePressure: Sendable {
+public final class PressureConditions: Sendable {
     private let state = Mutex<[String]>([])
     public init() {}
     /// Active pressure conditions, e.g. `["MemoryPressure"]`, sorted.
     public var conditions: [String] { state.withLock { $0 } }
     func set(_ conditions: [String]) { state.withLock { $0 = conditions.sorted() } }
+    /// The same as the node status builder takes it.
+    public var nodePressure: NodePressure {
+        let c = conditions
+        return NodePressure(memory: c.contains("MemoryPressure"), disk: c.contains("DiskPressure"), pid: c.contains("PIDPressure"))
+    }
 }
 
 /// kubelet's node-pressure eviction: every `interval` it observes the signals, raises the
@@ -38,7 +43,7 @@ public actor EvictionManager {
     let maxPodGracePeriod: Int64
     let clock: any AgentClock
     let source: any EvictionSource
-    let pressure: NodePressure
+    let pressure: PressureConditions
     let logger: Logger
     let reclaimDisk: @Sendable () async -> Void
     let evict: @Sendable (Eviction) async -> Void
@@ -47,7 +52,7 @@ public actor EvictionManager {
     private var firstObserved: [String: Date] = [:]
     private var conditionLastObserved: [String: Date] = [:]
 
-    public init(kubelet: KubeletConfiguration, clock: any AgentClock, source: any EvictionSource, pressure: NodePressure,
+    public init(kubelet: KubeletConfiguration, clock: any AgentClock, source: any EvictionSource, pressure: PressureConditions,
                 logger: Logger, reclaimDisk: @escaping @Sendable () async -> Void,
                 evict: @escaping @Sendable (Eviction) async -> Void) {
         thresholds = EvictionRules.thresholds(kubelet)

@@ -26,12 +26,12 @@ public struct PodServices: Sendable {
     /// The latest status of every pod, versioned.
     public let statuses: PodStatusCache
     /// The node's pressure conditions (admission refuses pods under them).
-    public let pressure: NodePressure
+    public let pressure: PressureConditions
 
     public init(runtime: ContainerRuntime, images: NodeImages, watcher: ExitWatcher, clock: any AgentClock,
                 sandboxes: any PodSandboxProvider, volumes: VolumeManager = VolumeManager(), rootDir: String, runDir: String = "/run/swiftlet", podLogsDir: String,
                 kubelet: KubeletConfiguration, envContext: PodEnvContext, logger: Logger,
-                events: EventRecorder? = nil, statuses: PodStatusCache = PodStatusCache(), pressure: NodePressure = NodePressure()) {
+                events: EventRecorder? = nil, statuses: PodStatusCache = PodStatusCache(), pressure: PressureConditions = PressureConditions()) {
         self.runtime = runtime
         self.images = images
         self.watcher = watcher
