@@ -3,6 +3,7 @@ import Logging
 import ServiceLifecycle
 import SwiftletNetwork
 import SwiftletRuntime
+import SwiftletStats
 import SwiftletSystemd
 
 /// The node agent: composes its long-running services in a `ServiceGroup` that turns SIGTERM
@@ -52,9 +53,6 @@ public struct Agent: Sendable {
         } catch {
             throw AgentError.filesystem("image store below \(loaded.agent.rootDir): \(error)")
         }
-        // Containers that use images arrive with pods; until then mounted layers are what is in use.
-        let imageGC = ImageGCService(
-            collector: nodeImages.collector, period: .seconds(300), inUse: { [] }, logger: logger)
         let runtimeRoot = loaded.agent.runDir + "/runtime"
         let watcher: ExitWatcher
         do {
@@ -67,6 +65,15 @@ public struct Agent: Sendable {
         let clock = SystemClock()
         let events = EventRecorder(nodeName: nodeName, rootDir: loaded.agent.rootDir, clock: clock, logger: logger)
         KernelOOMWatcher(events: events, logger: logger).start()
+        let cgroupRoot = loaded.kubelet.cgroupRoot == "/" ? "" : loaded.kubelet.cgroupRoot
+        let collector = StatsCollector(
+            nodeName: nodeName,
+            node: NodePaths(rootDirectory: loaded.agent.rootDir, imageStoreDirectory: loaded.agent.rootDir + "/images",
+                            containerStoreDirectory: loaded.agent.rootDir + "/pods",
+                            systemContainers: ["pods": cgroupRoot + "/kubepods"]),
+            logger: logger)
+        let statuses = PodStatusCache()
+        let pressure = PressureConditions()
         let services = PodServices(
             runtime: ContainerRuntime(root: runtimeRoot, logger: logger), images: nodeImages, watcher: watcher,
             clock: clock,
@@ -77,8 +84,12 @@ public struct Agent: Sendable {
                                    resolverConfig: loaded.kubelet.resolvConf, nodeIPs: loaded.agent.nodeIPs),
                 logger: logger),
             rootDir: loaded.agent.rootDir, runDir: loaded.agent.runDir, podLogsDir: loaded.kubelet.podLogsDir, kubelet: loaded.kubelet,
-            envContext: NodeFacts.envContext(nodeIPs: loaded.agent.nodeIPs), logger: logger, events: events)
+            envContext: NodeFacts.envContext(nodeIPs: loaded.agent.nodeIPs), logger: logger, events: events,
+            statuses: statuses, pressure: pressure, stats: collector)
         let manager = PodManager(services: services, directory: loaded.kubelet.staticPodPath, nodeName: nodeName, logger: logger)
+        // The images the pods name are in use, and so are the layers mounted under containers.
+        let imageGC = ImageGCService(
+            collector: nodeImages.collector, period: .seconds(300), inUse: { await manager.imagesInUse() }, logger: logger)
         let pods = PodManagerService(
             manager: manager, watcher: watcher, directory: loaded.kubelet.staticPodPath,
             period: loaded.kubelet.fileCheckFrequency.duration,
@@ -91,10 +102,30 @@ public struct Agent: Sendable {
         } onChange: { [notifier, logger] summary in
             Self.send(logger) { try notifier.status(summary) }
         }
+        let eviction = EvictionManager(
+            kubelet: loaded.kubelet, clock: clock, source: StatsEvictionSource(collector: collector, statuses: statuses, clock: clock),
+            pressure: pressure, logger: logger,
+            reclaimDisk: { [logger] in
+                do {
+                    let result = try await nodeImages.collector.removeAllUnused(inUse: await manager.imagesInUse())
+                    logger.info("disk pressure: removed unused images", metadata: [
+                        "removed": "\(result.removed.map(\.reference))", "freedBytes": "\(result.freedBytes)"])
+                } catch {
+                    logger.warning("disk pressure: image garbage collection failed", metadata: ["error": "\(error)"])
+                }
+            },
+            evict: { eviction in
+                await manager.evict(uid: eviction.pod.metadata.uid ?? "", message: eviction.message, gracePeriod: eviction.gracePeriod)
+            })
+        let housekeeping = HousekeepingService(
+            interval: loaded.agent.housekeepingInterval, collector: collector, eviction: eviction, pressure: pressure,
+            builder: NodeStatusBuilder(configuration: loaded.kubelet, nodeName: nodeName, nodeIPs: loaded.agent.nodeIPs,
+                                       version: SwiftletVersion.version, rootDirectory: loaded.agent.rootDir, hostname: nodeName),
+            events: events, nodeFile: loaded.agent.rootDir + "/node.json", logger: logger)
         let systemd = SystemdLifecycleService(notifier: notifier, logger: logger)
         // Services shut down in reverse order: systemd hears STOPPING=1 first.
         let group = ServiceGroup(configuration: .init(
-            services: [.init(service: imageGC), .init(service: pods), .init(service: systemd)],
+            services: [.init(service: imageGC), .init(service: pods), .init(service: housekeeping), .init(service: systemd)],
             gracefulShutdownSignals: [.sigterm, .sigint],
             logger: logger
         ))

@@ -68,6 +68,9 @@ struct AgentCommand: AsyncParsableCommand {
     @Option(name: .customLong("allowed-unsafe-sysctls"), help: "Unsafe sysctls or patterns (kernel.msg*) pods may set, comma-separated (overrides allowedUnsafeSysctls).")
     var allowedUnsafeSysctls: String?
 
+    @Option(name: .customLong("housekeeping-interval"), help: "How often usage is sampled, eviction checked and the node status rebuilt (default 10s).")
+    var housekeepingInterval: String?
+
     @Option(name: .customLong("fail-swap-on"), help: "Refuse to start with swap on: true or false (overrides failSwapOn).")
     var failSwapOn: Bool?
 
@@ -87,7 +90,8 @@ struct AgentCommand: AsyncParsableCommand {
             maxPods: maxPods, cgroupDriver: cgroupDriver,
             clusterDNS: clusterDNS.map { $0.split(separator: ",").map(String.init) },
             clusterDomain: clusterDomain, failSwapOn: failSwapOn,
-            allowedUnsafeSysctls: allowedUnsafeSysctls.map { $0.split(separator: ",").map(String.init) }
+            allowedUnsafeSysctls: allowedUnsafeSysctls.map { $0.split(separator: ",").map(String.init) },
+            housekeepingInterval: housekeepingInterval
         )
         let loaded: LoadedConfig
         let nodeName: String

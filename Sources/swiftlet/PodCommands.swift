@@ -86,6 +86,40 @@ struct DescribeCommand: ParsableCommand {
     }
 }
 
+/// `swiftlet node`: the node's status as the agent last computed it.
+struct NodeCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "node", abstract: "Show this node's status: conditions, capacity, allocatable, system info.")
+    @Option(name: .customLong("root-dir"), help: "The agent's root directory.")
+    var rootDir: String = "/var/lib/swiftlet"
+    @Option(name: [.customShort("o"), .customLong("output")], help: "text (default) or json.")
+    var output: String = "text"
+
+    func run() throws {
+        let file = rootDir + "/node.json"
+        guard let data = FileManager.default.contents(atPath: file) else {
+            printError("swiftlet node: \(file) not found: is the agent running with --root-dir \(rootDir)?")
+            throw ExitCode(1)
+        }
+        switch output {
+        case "json":
+            print(String(decoding: data, as: UTF8.self))
+        case "text":
+            let node: Node
+            do {
+                node = try JSONDecoder().decode(Node.self, from: data)
+            } catch {
+                printError("swiftlet node: \(file): \(error)")
+                throw ExitCode(1)
+            }
+            print(NodeDescriber.describe(node, pods: NodePods(rootDir: rootDir).list()), terminator: "")
+        default:
+            printError("swiftlet node: --output must be text or json, not \"\(output)\"")
+            throw ExitCode(2)
+        }
+    }
+}
+
 /// `swiftlet logs`: a container's log, as `kubectl logs` prints it.
 struct LogsCommand: ParsableCommand {
     static let configuration = CommandConfiguration(

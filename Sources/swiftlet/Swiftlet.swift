@@ -10,6 +10,6 @@ struct Swiftlet: AsyncParsableCommand {
             Runs the pods assigned to this node. Pod manifests are plain Kubernetes v1 Pods; the \
             agent's configuration file is kubelet's KubeletConfiguration.
             """,
-        subcommands: [AgentCommand.self, PsCommand.self, DescribeCommand.self, LogsCommand.self, ImageCommand.self, ManifestCommand.self, RuntimeCommand.self, VersionCommand.self]
+        subcommands: [AgentCommand.self, PsCommand.self, DescribeCommand.self, NodeCommand.self, LogsCommand.self, ImageCommand.self, ManifestCommand.self, RuntimeCommand.self, VersionCommand.self]
     )
 }

@@ -44,6 +44,8 @@ public struct AgentFlags: Sendable, Equatable {
     public var clusterDNS: [String]?
     /// `--allowed-unsafe-sysctls`: overrides `allowedUnsafeSysctls` (comma-separated).
     public var allowedUnsafeSysctls: [String]?
+    /// `--housekeeping-interval`: a Go duration (default `10s`).
+    public var housekeepingInterval: String?
     /// `--cluster-domain`: overrides `clusterDomain`.
     public var clusterDomain: String?
     /// `--fail-swap-on`: overrides `failSwapOn`.
@@ -76,7 +78,8 @@ public struct AgentFlags: Sendable, Equatable {
         clusterDNS: [String]? = nil,
         clusterDomain: String? = nil,
         failSwapOn: Bool? = nil,
-        allowedUnsafeSysctls: [String]? = nil
+        allowedUnsafeSysctls: [String]? = nil,
+        housekeepingInterval: String? = nil
     ) {
         self.config = config
         self.kubeconfig = kubeconfig
@@ -96,6 +99,7 @@ public struct AgentFlags: Sendable, Equatable {
         self.clusterDomain = clusterDomain
         self.failSwapOn = failSwapOn
         self.allowedUnsafeSysctls = allowedUnsafeSysctls
+        self.housekeepingInterval = housekeepingInterval
     }
 
     /// Writes the flags that override config fields over `config` (flags beat the file).

@@ -20,6 +20,9 @@ public struct AgentSettings: Sendable, Equatable {
     public var cniConfDir: String
     /// CNI plugin directories, searched in order. Default `/usr/lib/cni`, `/opt/cni/bin`.
     public var cniBinDirs: [String]
+    /// How often resource usage is sampled, eviction thresholds checked and the node status
+    /// rebuilt (`--housekeeping-interval`). Default 10 s.
+    public var housekeepingInterval: Duration = .seconds(10)
 
     public init(
         kubeconfig: String? = nil,
@@ -233,6 +236,18 @@ public struct ConfigLoader {
         settings.rootDir = absolute(flags.rootDir, "--root-dir") ?? settings.rootDir
         settings.runDir = absolute(flags.runDir, "--run-dir") ?? settings.runDir
         settings.cniConfDir = absolute(flags.cniConfDir, "--cni-conf-dir") ?? settings.cniConfDir
+        if let text = flags.housekeepingInterval {
+            do {
+                let value = try GoDuration(parsing: text)
+                if value.nanoseconds <= 0 {
+                    errors.append(.invalid(FieldPath("--housekeeping-interval"), .string(text), "must be greater than zero"))
+                } else {
+                    settings.housekeepingInterval = value.duration
+                }
+            } catch {
+                errors.append(.invalid(FieldPath("--housekeeping-interval"), .string(text), "\(error.message)"))
+            }
+        }
         if let bin = flags.cniBinDir {
             let dirs = bin.split(separator: ":").map(String.init)
             if dirs.isEmpty {

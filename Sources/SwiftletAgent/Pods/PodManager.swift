@@ -90,6 +90,22 @@ public actor PodManager {
         for task in terminating.values { await task.value }
     }
 
+    /// Evicts the pod `uid` for node pressure (its worker stays, holding the Failed status).
+    public func evict(uid: String, message: String, gracePeriod: Int64) async {
+        await workers[uid]?.evict(message: message, gracePeriod: gracePeriod)
+    }
+
+    /// The images the node's pods name (the garbage collector keeps them).
+    public func imagesInUse() -> Set<String> {
+        var names: Set<String> = []
+        for pod in services.statuses.pods() {
+            for c in (pod.spec.initContainers ?? []) + pod.spec.containers {
+                if let image = c.image, let reference = try? ImageReference(parsing: image) { names.insert(reference.description) }
+            }
+        }
+        return names
+    }
+
     /// Routes a container exit to its pod's worker.
     public func containerExited(id: String) async {
         for worker in workers.values where await worker.containerIDs.contains(id) {

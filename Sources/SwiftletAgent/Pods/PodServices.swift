@@ -2,6 +2,7 @@ import Foundation
 import Logging
 import SwiftletImages
 import SwiftletRuntime
+import SwiftletStats
 
 /// What every pod worker shares: the runtime, the image stores, the exit watcher, the clock,
 /// the sandbox provider and the node's paths and settings.
@@ -27,11 +28,13 @@ public struct PodServices: Sendable {
     public let statuses: PodStatusCache
     /// The node's pressure conditions (admission refuses pods under them).
     public let pressure: PressureConditions
+    /// Resource usage of the pods' containers (nil: not collected).
+    public let stats: StatsCollector?
 
     public init(runtime: ContainerRuntime, images: NodeImages, watcher: ExitWatcher, clock: any AgentClock,
                 sandboxes: any PodSandboxProvider, volumes: VolumeManager = VolumeManager(), rootDir: String, runDir: String = "/run/swiftlet", podLogsDir: String,
                 kubelet: KubeletConfiguration, envContext: PodEnvContext, logger: Logger,
-                events: EventRecorder? = nil, statuses: PodStatusCache = PodStatusCache(), pressure: PressureConditions = PressureConditions()) {
+                events: EventRecorder? = nil, statuses: PodStatusCache = PodStatusCache(), pressure: PressureConditions = PressureConditions(), stats: StatsCollector? = nil) {
         self.runtime = runtime
         self.images = images
         self.watcher = watcher
@@ -47,6 +50,7 @@ public struct PodServices: Sendable {
         self.events = events ?? EventRecorder(nodeName: "", rootDir: rootDir, clock: clock, logger: logger)
         self.statuses = statuses
         self.pressure = pressure
+        self.stats = stats
     }
 
     /// `<rootDir>/pods/<uid>`.

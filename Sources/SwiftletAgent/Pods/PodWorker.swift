@@ -3,6 +3,7 @@ import Logging
 import SwiftletAPI
 import SwiftletImages
 import SwiftletRuntime
+import SwiftletStats
 
 /// One pod's reconciler: brings its containers to what the spec wants (sandbox, init containers
 /// one at a time, sidecars in order, app containers together), restarts them by the restart
@@ -30,6 +31,9 @@ public actor PodWorker {
     private var rejection: (reason: String, message: String)?
     /// Whether admission let the pod in (it is checked once, before anything of it runs).
     private var admitted = false
+    private var statsPodRegistered = false
+    /// Containers the stats collector knows.
+    private var statsContainers: Set<String> = []
     /// Set when node pressure evicted the pod: it stays Failed with this message.
     private var evictionMessage: String?
     /// Messages of failed postStart hooks, by container ID, for the termination status.
@@ -204,6 +208,10 @@ public actor PodWorker {
                 return
             }
         }
+        // Containers adopted from a previous agent are measured too.
+        for i in slots.indices where slots[i].running {
+            if let id = slots[i].id, !statsContainers.contains(id) { registerStats(slot: i, id: id, instance: slots[i].instances - 1) }
+        }
         // Init containers and sidecars, in order.
         for i in slots.indices where slots[i].kind != .app {
             if slots[i].kind == .sidecar {
@@ -370,6 +378,7 @@ public actor PodWorker {
             }
             ContainerLogLinks.link(podLogsDir: services.podLogsDir, pod: name, namespace: namespace,
                                    container: container.name, id: id, target: logPath)
+            registerStats(slot: i, id: id, instance: instance)
             try? await services.images.images.markUsed(record.reference)
             log.info("started container", metadata: ["id": "\(id)", "restartCount": "\(instance)"])
             collectGarbage(i)
@@ -402,6 +411,32 @@ public actor PodWorker {
         }
     }
 
+    /// Tells the stats collector about instance `instance` of slot `i` (and about the pod).
+    private func registerStats(slot i: Int, id: String, instance: Int) {
+        guard let stats = services.stats else { return }
+        let cgroup = PodResources.podCgroup(pod, cgroupRoot: services.kubelet.cgroupRoot)
+        if !statsPodRegistered {
+            var volumeList: [VolumeRegistration] = []
+            for (volumeName, volume) in volumes ?? [:] {
+                // Disk-backed emptyDirs count as the pod's ephemeral storage, as in kubelet.
+                let medium = pod.spec.volumes?.first { $0.name == volumeName }?.emptyDir?.medium ?? ""
+                volumeList.append(VolumeRegistration(name: volumeName, path: volume.path,
+                                                     isEphemeral: volume.plugin == "kubernetes.io~empty-dir" && medium != "Memory"))
+            }
+            stats.register(pod: PodRegistration(uid: uid, name: name, namespace: namespace, startTime: startTime ?? services.clock.now(),
+                                                cgroupPath: cgroup, volumes: volumeList))
+            statsPodRegistered = true
+        }
+        statsContainers.insert(id)
+        let state = try? services.runtime.state(id: id)
+        let key = "\(slots[i].spec.name)-\(instance)"
+        stats.register(container: ContainerRegistration(
+            podUID: uid, podName: name, namespace: namespace, containerName: slots[i].spec.name, containerID: id,
+            cgroupPath: cgroup + "/" + id, initPID: state.map(\.pid).flatMap { $0 > 0 ? $0 : nil },
+            startTime: slots[i].startedAt ?? services.clock.now(), rootfsUpperDir: "\(podDir)/snapshots/\(key)/upper",
+            logDir: services.podLogDir(namespace: namespace, name: name, uid: uid) + "/" + slots[i].spec.name))
+    }
+
     /// Keeps one dead instance per container (for `logs --previous`) and removes older ones.
     private func collectGarbage(_ i: Int) {
         while slots[i].previousIDs.count > 1 {
@@ -411,6 +446,8 @@ public actor PodWorker {
     }
 
     private func removeContainer(id: String) {
+        services.stats?.unregister(containerID: id)
+        statsContainers.remove(id)
         services.watcher.unwatch(id: id)
         ContainerLogLinks.unlink(podLogsDir: services.podLogsDir, id: id)
         try? services.runtime.delete(id: id, force: true)
@@ -486,6 +523,8 @@ public actor PodWorker {
     public func containerExited(id: String) async {
         guard let i = slots.firstIndex(where: { $0.id == id }), slots[i].running else { return }
         slots[i].running = false
+        services.stats?.unregister(containerID: id)
+        statsContainers.remove(id)
         slots[i].exitSeenAt = services.clock.now()
         if let state = try? services.runtime.state(id: id) {
             slots[i].exit = Self.termination(state: state, services: services, id: id, slot: slots[i])
@@ -631,6 +670,9 @@ public actor PodWorker {
         }
         PodCgroup.remove(pod, cgroupRoot: services.kubelet.cgroupRoot)
         PodNamespaces.remove(uid: uid, runDir: services.runDir)
+        services.stats?.unregister(podUID: uid)
+        statsPodRegistered = false
+        statsContainers = []
         writeStatus()
         logger.notice("pod evicted", metadata: ["message": "\(message)"])
     }
@@ -670,6 +712,7 @@ public actor PodWorker {
         }
         PodCgroup.remove(pod, cgroupRoot: services.kubelet.cgroupRoot)
         PodNamespaces.remove(uid: uid, runDir: services.runDir)
+        services.stats?.unregister(podUID: uid)
         writeStatus(terminal: true)
         if removeLogs {
             try? FileManager.default.removeItem(atPath: services.podLogDir(namespace: namespace, name: name, uid: uid))
