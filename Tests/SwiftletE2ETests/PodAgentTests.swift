@@ -58,11 +58,15 @@ final class AgentHarness: @unchecked Sendable {
         return (bridge, subnet)
     }
 
-    func startAgent() throws {
+    /// The agent's root directory (a test may put it on a filesystem of its own).
+    var rootDir: String?
+    var root: String { rootDir ?? dir.file("root") }
+
+    func startAgent(extraArgs: [String] = []) throws {
         let p = Process()
         p.executableURL = URL(fileURLWithPath: Swiftlet.binary)
-        p.arguments = ["agent", "--config", dir.file("config.yaml"), "--root-dir", dir.file("root"),
-                       "--run-dir", dir.file("run"), "--hostname-override", "e2e-node", "--cni-conf-dir", dir.file("cni")]
+        p.arguments = ["agent", "--config", dir.file("config.yaml"), "--root-dir", root,
+                       "--run-dir", dir.file("run"), "--hostname-override", "e2e-node", "--cni-conf-dir", dir.file("cni")] + extraArgs
         var env = ProcessInfo.processInfo.environment
         env.removeValue(forKey: "NOTIFY_SOCKET")
         env.removeValue(forKey: "JOURNAL_STREAM")
@@ -89,8 +93,8 @@ final class AgentHarness: @unchecked Sendable {
     /// The statuses the agent wrote, by pod name.
     func statuses() -> [String: [String: Any]] {
         var result: [String: [String: Any]] = [:]
-        for uid in (try? FileManager.default.contentsOfDirectory(atPath: dir.file("root/pods"))) ?? [] {
-            guard let data = FileManager.default.contents(atPath: dir.file("root/pods/\(uid)/status.json")),
+        for uid in (try? FileManager.default.contentsOfDirectory(atPath: root + "/pods")) ?? [] {
+            guard let data = FileManager.default.contents(atPath: root + "/pods/\(uid)/status.json"),
                   let pod = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
                   let meta = pod["metadata"] as? [String: Any], let name = meta["name"] as? String else { continue }
             result[name] = pod
@@ -137,7 +141,7 @@ final class AgentHarness: @unchecked Sendable {
             let record = (try? String(contentsOfFile: dir.file("run/podns/\(name)"), encoding: .utf8)) ?? ""
             if let pid = record.split(separator: " ").first.flatMap({ Int32($0) }), pid > 1 { kill(pid, SIGKILL) }
         }
-        for uid in (try? FileManager.default.contentsOfDirectory(atPath: dir.file("root/pods"))) ?? [] {
+        for uid in (try? FileManager.default.contentsOfDirectory(atPath: root + "/pods")) ?? [] {
             for cg in PodAgentTests.podCgroupDirs(uid: uid) {
                 let procs = (try? String(contentsOfFile: cg + "/pause/cgroup.procs", encoding: .utf8)) ?? ""
                 for pid in procs.split(separator: "\n").compactMap({ Int32($0) }) { kill(pid, SIGKILL) }
@@ -403,6 +407,79 @@ struct PodAgentTests {
         let deadline = Date().addingTimeInterval(30)
         while !h.runtimeIDs().isEmpty, Date() < deadline { usleep(100_000) }
         #expect(h.runtimeIDs().isEmpty, "containers left: \(h.runtimeIDs())")
+        h.killAgent(SIGTERM)
+    }
+
+    @Test("eviction: on a 64 MiB tmpfs root, filling it raises DiskPressure; the BestEffort writer is evicted (Failed/Evicted, its volume freed) before the pod within its request, and a new pod is refused")
+    func evictionOnFullDisk() throws {
+        let h = try AgentHarness()
+        defer { h.cleanUp() }
+        let root = h.dir.file("evroot")
+        try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
+        let mounted = try runProcess("/bin/mount", ["-t", "tmpfs", "-o", "size=64m", "tmpfs", root])
+        try #require(mounted.status == 0, "mount tmpfs: \(mounted.stderr)")
+        h.rootDir = root
+        let imported = try Swiftlet.run(["image", "import", h.dir.file("oci"), "--name", AgentHarness.image, "--root-dir", root])
+        try #require(imported.status == 0, "import: \(imported.stderr)")
+        _ = try h.dir.write("config.yaml", """
+            apiVersion: kubelet.config.k8s.io/v1beta1
+            kind: KubeletConfiguration
+            staticPodPath: \(h.dir.file("manifests"))
+            fileCheckFrequency: 2s
+            podLogsDir: \(h.dir.file("logs"))
+            evictionHard: {nodefs.available: "40%"}
+            evictionPressureTransitionPeriod: 5m
+            """)
+        func writer(_ name: String, mib: Int, requests: String) -> String {
+            """
+            apiVersion: v1
+            kind: Pod
+            metadata: {name: \(name)}
+            spec:
+              hostNetwork: true
+              terminationGracePeriodSeconds: 1
+              volumes: [{name: data, emptyDir: {}}]
+              containers:
+              - name: c
+                image: \(AgentHarness.image)
+                imagePullPolicy: Never
+                command: [sh, -c, "dd if=/dev/zero of=/data/fill bs=1M count=\(mib) 2>/dev/null; echo written; sleep 100000"]
+                volumeMounts: [{name: data, mountPath: /data}]
+            \(requests)
+            """
+        }
+        try h.writeManifest("keeper.yaml", writer("keeper", mib: 4, requests: "    resources: {requests: {ephemeral-storage: 50Mi, memory: 16Mi}}"))
+        try h.startAgent(extraArgs: ["--housekeeping-interval", "1s"])
+        try h.waitFor("keeper-e2e-node", "running") { state(containerStatus($0, "c"))?["running"] != nil }
+        try h.writeManifest("hog.yaml", writer("hog", mib: 40, requests: ""))
+        let evicted = try h.waitFor("hog-e2e-node", timeout: 60, "evicted") { phase($0) == "Failed" }
+        let status = evicted["status"] as? [String: Any]
+        #expect(status?["reason"] as? String == "Evicted")
+        let message = status?["message"] as? String ?? ""
+        #expect(message.hasPrefix("The node was low on resource: ephemeral-storage. Threshold quantity: 40%, available: "), "\(message)")
+        let hogUID = uid(evicted)
+        #expect(!FileManager.default.fileExists(atPath: root + "/pods/\(hogUID)/volumes/kubernetes.io~empty-dir/data/fill"), "the evicted pod's volume is freed")
+        let keeper = h.statuses()["keeper-e2e-node"] ?? [:]
+        #expect(state(containerStatus(keeper, "c"))?["running"] != nil, "the pod within its request keeps running")
+        // Under DiskPressure a new pod is refused.
+        try h.writeManifest("late.yaml", writer("late", mib: 1, requests: ""))
+        let refused = try h.waitFor("late-e2e-node", timeout: 30, "refused") { phase($0) == "Failed" }
+        #expect((refused["status"] as? [String: Any])?["reason"] as? String == "Evicted")
+        #expect((refused["status"] as? [String: Any])?["message"] as? String == "The node had condition: [DiskPressure]. ")
+        // The node reports the pressure; the events name the eviction.
+        let node = try Swiftlet.run(["node", "--root-dir", root])
+        #expect(node.stdout.range(of: #"DiskPressure\s+True"#, options: .regularExpression) != nil, "\(node.stdout)")
+        var described = ""
+        let deadline = Date().addingTimeInterval(10)
+        while !described.contains("Evicted"), Date() < deadline {
+            described = try Swiftlet.run(["describe", "hog", "--root-dir", root]).stdout
+            usleep(300_000)
+        }
+        #expect(described.range(of: #"Warning\s+Evicted\s+"#, options: .regularExpression) != nil, "\(described)")
+        for name in ["keeper", "hog", "late"] { try h.removeManifest("\(name).yaml") }
+        let gone = Date().addingTimeInterval(30)
+        while !h.runtimeIDs().isEmpty, Date() < gone { usleep(100_000) }
+        #expect(h.runtimeIDs().isEmpty)
         h.killAgent(SIGTERM)
     }
 
