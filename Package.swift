@@ -26,6 +26,12 @@ let package = Package(
         .package(url: "https://github.com/swift-server/async-http-client", from: "1.20.0"),
         .package(url: "https://github.com/apple/swift-nio", from: "2.65.0"),
         .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.27.0"),
+        // The agent's HTTPS API: its self-signed serving certificate (X509 + P256) and its own `/metrics`.
+        .package(url: "https://github.com/apple/swift-certificates", from: "1.0.0"),
+        .package(url: "https://github.com/apple/swift-asn1", from: "1.0.0"),
+        .package(url: "https://github.com/apple/swift-crypto", "3.0.0"..<"5.0.0"),
+        .package(url: "https://github.com/apple/swift-metrics", from: "2.4.1"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.0.0"),
     ],
     targets: [
         // C module maps for system libraries (Debian's -dev packages).
@@ -82,6 +88,15 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Yams", package: "Yams"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "X509", package: "swift-certificates"),
+                .product(name: "SwiftASN1", package: "swift-asn1"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
             ]
         ),
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
@@ -131,7 +146,13 @@ let package = Package(
             dependencies: ["SwiftletRuntime", "SwiftletRuntimeInit", .product(name: "Logging", package: "swift-log")]
         ),
         .testTarget(name: "SwiftletRuntimeInitTests", dependencies: ["SwiftletRuntimeInit", "CRuntimeShim"]),
-        .testTarget(name: "SwiftletAgentTests", dependencies: ["SwiftletAgent", "SwiftletAPI", "SwiftletImages", "SwiftletRuntime"]),
+        .testTarget(
+            name: "SwiftletAgentTests",
+            dependencies: [
+                "SwiftletAgent", "SwiftletAPI", "SwiftletImages", "SwiftletRuntime",
+                .product(name: "X509", package: "swift-certificates"),
+            ]
+        ),
         .testTarget(name: "SwiftletStatsTests", dependencies: ["SwiftletStats"]),
         .testTarget(name: "SwiftletImagesTests", dependencies: ["SwiftletImages", "SwiftletAPI", "CUnpackShim"]),
         // Proves the libseccomp module map links; the runtime builds on it.
