@@ -74,6 +74,8 @@ public struct Agent: Sendable {
             logger: logger)
         let statuses = PodStatusCache()
         let pressure = PressureConditions()
+        let metrics = AgentMetrics()
+        let heartbeat = AgentAPI.Heartbeat()
         let services = PodServices(
             runtime: ContainerRuntime(root: runtimeRoot, logger: logger), images: nodeImages, watcher: watcher,
             clock: clock,
@@ -85,7 +87,7 @@ public struct Agent: Sendable {
                 logger: logger),
             rootDir: loaded.agent.rootDir, runDir: loaded.agent.runDir, podLogsDir: loaded.kubelet.podLogsDir, kubelet: loaded.kubelet,
             envContext: NodeFacts.envContext(nodeIPs: loaded.agent.nodeIPs), logger: logger, events: events,
-            statuses: statuses, pressure: pressure, stats: collector)
+            statuses: statuses, pressure: pressure, stats: collector, metrics: metrics)
         let manager = PodManager(services: services, directory: loaded.kubelet.staticPodPath, nodeName: nodeName, logger: logger)
         // The images the pods name are in use, and so are the layers mounted under containers.
         let imageGC = ImageGCService(
@@ -121,11 +123,18 @@ public struct Agent: Sendable {
             interval: loaded.agent.housekeepingInterval, collector: collector, eviction: eviction, pressure: pressure,
             builder: NodeStatusBuilder(configuration: loaded.kubelet, nodeName: nodeName, nodeIPs: loaded.agent.nodeIPs,
                                        version: SwiftletVersion.version, rootDirectory: loaded.agent.rootDir, hostname: nodeName),
-            events: events, nodeFile: loaded.agent.rootDir + "/node.json", logger: logger)
+            events: events, nodeFile: loaded.agent.rootDir + "/node.json", statuses: statuses, metrics: metrics,
+            heartbeat: heartbeat, logger: logger)
+        let server = AgentServer(
+            options: AgentServerOptions(configuration: loaded.kubelet, rootDir: loaded.agent.rootDir, nodeName: nodeName,
+                                        nodeIPs: loaded.agent.nodeIPs, tokenAuthFile: loaded.agent.tokenAuthFile),
+            handlers: AgentAPI.handlers(services: services, collector: collector, heartbeat: heartbeat,
+                                        interval: loaded.agent.housekeepingInterval),
+            metrics: metrics, clock: clock, logger: logger)
         let systemd = SystemdLifecycleService(notifier: notifier, logger: logger)
         // Services shut down in reverse order: systemd hears STOPPING=1 first.
         let group = ServiceGroup(configuration: .init(
-            services: [.init(service: imageGC), .init(service: pods), .init(service: housekeeping), .init(service: systemd)],
+            services: [.init(service: imageGC), .init(service: pods), .init(service: housekeeping), .init(service: server), .init(service: systemd)],
             gracefulShutdownSignals: [.sigterm, .sigint],
             logger: logger
         ))

@@ -17,6 +17,9 @@ struct HousekeepingService: ServiceLifecycle.Service {
     let builder: NodeStatusBuilder
     let events: EventRecorder
     let nodeFile: String
+    let statuses: PodStatusCache
+    let metrics: AgentMetrics
+    let heartbeat: AgentAPI.Heartbeat
     let logger: Logger
 
     func run() async throws {
@@ -32,6 +35,18 @@ struct HousekeepingService: ServiceLifecycle.Service {
                     writeNode(update.status)
                 }
                 previous = update.status
+                var running = 0, containers = ["running": 0, "exited": 0, "created": 0, "unknown": 0]
+                for pod in statuses.pods() {
+                    if pod.status.phase == "Running" { running += 1 }
+                    for c in (pod.status.initContainerStatuses ?? []) + (pod.status.containerStatuses ?? []) {
+                        if c.state?.running != nil { containers["running", default: 0] += 1 }
+                        else if c.state?.terminated != nil { containers["exited", default: 0] += 1 }
+                        else if c.containerID != nil { containers["created", default: 0] += 1 }
+                    }
+                }
+                metrics.setRunningPods(running)
+                for (state, count) in containers { metrics.setRunningContainers(count, state: state) }
+                heartbeat.beat()
                 do { try await Task.sleep(for: interval) } catch { return }
             }
         }

@@ -71,6 +71,9 @@ struct AgentCommand: AsyncParsableCommand {
     @Option(name: .customLong("housekeeping-interval"), help: "How often usage is sampled, eviction checked and the node status rebuilt (default 10s).")
     var housekeepingInterval: String?
 
+    @Option(name: .customLong("token-auth-file"), help: "Bearer tokens for the HTTPS API, one per line: token,user,uid,\"group1,group2\".")
+    var tokenAuthFile: String?
+
     @Option(name: .customLong("fail-swap-on"), help: "Refuse to start with swap on: true or false (overrides failSwapOn).")
     var failSwapOn: Bool?
 
@@ -91,7 +94,8 @@ struct AgentCommand: AsyncParsableCommand {
             clusterDNS: clusterDNS.map { $0.split(separator: ",").map(String.init) },
             clusterDomain: clusterDomain, failSwapOn: failSwapOn,
             allowedUnsafeSysctls: allowedUnsafeSysctls.map { $0.split(separator: ",").map(String.init) },
-            housekeepingInterval: housekeepingInterval
+            housekeepingInterval: housekeepingInterval,
+            tokenAuthFile: tokenAuthFile
         )
         let loaded: LoadedConfig
         let nodeName: String

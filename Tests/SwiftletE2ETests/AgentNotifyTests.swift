@@ -60,6 +60,7 @@ struct AgentNotifyTests {
             kind: KubeletConfiguration
             staticPodPath: manifests
             fileCheckFrequency: 1s
+            healthzPort: 0
             """)
         let notify = try NotifySocket(path: dir.file("notify.sock"))
 
@@ -73,7 +74,7 @@ struct AgentNotifyTests {
         agent.executableURL = URL(fileURLWithPath: Swiftlet.binary)
         agent.arguments = [
             "agent", "--config", config, "--root-dir", dir.file("root"), "--run-dir", dir.file("run"),
-            "--hostname-override", "e2e-node",
+            "--hostname-override", "e2e-node", "--port", "\(try ImagePullCLITests.freePort())",
         ]
         agent.environment = environment
         let stderr = Pipe()
@@ -128,6 +129,7 @@ struct AgentNotifyTests {
             apiVersion: kubelet.config.k8s.io/v1beta1
             kind: KubeletConfiguration
             staticPodPath: manifests
+            healthzPort: 0
             featureGates: {Foo: true}
             authentication:
               x509: {bogus: 1}
@@ -137,7 +139,8 @@ struct AgentNotifyTests {
         environment.removeValue(forKey: "JOURNAL_STREAM")
         let agent = Process()
         agent.executableURL = URL(fileURLWithPath: Swiftlet.binary)
-        agent.arguments = ["agent", "--config", config, "--root-dir", dir.file("root"), "--run-dir", dir.file("run")]
+        agent.arguments = ["agent", "--config", config, "--root-dir", dir.file("root"), "--run-dir", dir.file("run"),
+                           "--port", "\(try ImagePullCLITests.freePort())"]
         agent.environment = environment
         let stderr = Pipe()
         agent.standardError = stderr

@@ -13,6 +13,7 @@ final class AgentHarness: @unchecked Sendable {
 
     init() throws {
         dir = try TempDir("swiftlet-pods")
+        apiPort = try ImagePullCLITests.freePort()
         let script = """
             set -e
             cd \(dir.path)
@@ -38,6 +39,9 @@ final class AgentHarness: @unchecked Sendable {
             containerLogMaxSize: 2Ki
             containerLogMaxFiles: 3
             containerLogMonitorInterval: 1s
+            healthzPort: 0
+            authorization: {mode: AlwaysAllow}
+            authentication: {webhook: {enabled: false}}
             """)
         try FileManager.default.createDirectory(atPath: dir.file("manifests"), withIntermediateDirectories: true)
     }
@@ -61,12 +65,15 @@ final class AgentHarness: @unchecked Sendable {
     /// The agent's root directory (a test may put it on a filesystem of its own).
     var rootDir: String?
     var root: String { rootDir ?? dir.file("root") }
+    /// The agent's HTTPS API port, free when the harness was made.
+    let apiPort: Int
 
     func startAgent(extraArgs: [String] = []) throws {
         let p = Process()
         p.executableURL = URL(fileURLWithPath: Swiftlet.binary)
         p.arguments = ["agent", "--config", dir.file("config.yaml"), "--root-dir", root,
-                       "--run-dir", dir.file("run"), "--hostname-override", "e2e-node", "--cni-conf-dir", dir.file("cni")] + extraArgs
+                       "--run-dir", dir.file("run"), "--hostname-override", "e2e-node", "--cni-conf-dir", dir.file("cni"),
+                       "--port", "\(apiPort)"] + extraArgs
         var env = ProcessInfo.processInfo.environment
         env.removeValue(forKey: "NOTIFY_SOCKET")
         env.removeValue(forKey: "JOURNAL_STREAM")
@@ -427,6 +434,7 @@ struct PodAgentTests {
             staticPodPath: \(h.dir.file("manifests"))
             fileCheckFrequency: 2s
             podLogsDir: \(h.dir.file("logs"))
+            healthzPort: 0
             evictionHard: {nodefs.available: "40%"}
             evictionPressureTransitionPeriod: 5m
             """)
@@ -480,6 +488,69 @@ struct PodAgentTests {
         let gone = Date().addingTimeInterval(30)
         while !h.runtimeIDs().isEmpty, Date() < gone { usleep(100_000) }
         #expect(h.runtimeIDs().isEmpty)
+        h.killAgent(SIGTERM)
+    }
+
+    @Test("the HTTPS API of a running agent: anonymous refused, a bearer token accepted; /pods, /stats/summary, /metrics/resource, /metrics, /healthz and /containerLogs show the pod")
+    func httpsAPI() throws {
+        let h = try AgentHarness()
+        defer { h.cleanUp() }
+        let tokens = try h.dir.write("tokens.csv", "e2e-token-123,admin,1,\"system:masters\"\n")
+        try h.writeManifest("busy.yaml", """
+            apiVersion: v1
+            kind: Pod
+            metadata: {name: busy}
+            spec:
+              hostNetwork: true
+              terminationGracePeriodSeconds: 1
+              containers:
+              - {name: c, image: \(AgentHarness.image), imagePullPolicy: Never, command: [sh, -c, "echo hello; i=0; while [ $i -lt 200000000 ]; do i=$((i+1)); done; sleep 100000"]}
+            """)
+        try h.startAgent(extraArgs: ["--token-auth-file", tokens, "--housekeeping-interval", "1s"])
+        try h.waitFor("busy-e2e-node", "running") { state(containerStatus($0, "c"))?["running"] != nil }
+        let base = "https://127.0.0.1:\(h.apiPort)"
+        func get(_ path: String, token: String? = "e2e-token-123") throws -> (code: String, body: String) {
+            var args = ["-sk", "-o", "-", "-w", "\n%{http_code}", "--max-time", "10", base + path]
+            if let token { args += ["-H", "Authorization: Bearer \(token)"] }
+            let out = try runProcess("/usr/bin/curl", args)
+            let lines = out.stdout.split(separator: "\n", omittingEmptySubsequences: false)
+            return (String(lines.last ?? ""), lines.dropLast().joined(separator: "\n"))
+        }
+        // The server comes up with the agent; give it a moment and a first stats round.
+        var health = (code: "", body: "")
+        for _ in 0..<50 where health.code != "200" {
+            health = (try? get("/healthz")) ?? health
+            usleep(100_000)
+        }
+        #expect(health.code == "200" && health.body == "ok", "healthz: \(health)")
+        #expect(try get("/pods", token: nil).code == "401")
+        #expect(try get("/pods", token: "wrong").code == "401")
+        let pods = try get("/pods")
+        #expect(pods.code == "200" && pods.body.contains("\"kind\":\"PodList\"") && pods.body.contains("busy-e2e-node"), "\(pods)")
+        var summary: [String: Any] = [:]
+        for _ in 0..<40 {
+            let response = try get("/stats/summary")
+            summary = (try? JSONSerialization.jsonObject(with: Data(response.body.utf8)) as? [String: Any]) ?? [:]
+            let podStats = (summary["pods"] as? [[String: Any]])?.first { (($0["podRef"] as? [String: Any])?["name"] as? String) == "busy-e2e-node" }
+            let cpu = ((podStats?["containers"] as? [[String: Any]])?.first?["cpu"] as? [String: Any])?["usageCoreNanoSeconds"] as? Int
+            if (cpu ?? 0) > 0 { break }
+            usleep(250_000)
+        }
+        let podStats = (summary["pods"] as? [[String: Any]])?.first { (($0["podRef"] as? [String: Any])?["name"] as? String) == "busy-e2e-node" }
+        #expect(podStats != nil, "summary: \(summary.keys)")
+        #expect((((podStats?["containers"] as? [[String: Any]])?.first?["memory"] as? [String: Any])?["workingSetBytes"] as? Int ?? 0) > 0)
+        #expect(((summary["node"] as? [String: Any])?["nodeName"] as? String) == "e2e-node")
+        let resource = try get("/metrics/resource")
+        #expect(resource.body.contains(#"container_cpu_usage_seconds_total{container="c",namespace="default",pod="busy-e2e-node"}"#), "\(resource.body.prefix(2000))")
+        #expect(resource.body.contains("node_memory_working_set_bytes"))
+        let metrics = try get("/metrics")
+        #expect(metrics.code == "200" && metrics.body.contains("kubelet_running_pods"), "\(metrics.body.prefix(1000))")
+        let logs = try get("/containerLogs/default/busy-e2e-node/c")
+        #expect(logs.code == "200" && logs.body == "hello\n", "\(logs)")
+        #expect(try get("/containerLogs/default/nope/c").code == "404")
+        try h.removeManifest("busy.yaml")
+        let gone = Date().addingTimeInterval(30)
+        while !h.runtimeIDs().isEmpty, Date() < gone { usleep(100_000) }
         h.killAgent(SIGTERM)
     }
 

@@ -46,6 +46,8 @@ public struct AgentFlags: Sendable, Equatable {
     public var allowedUnsafeSysctls: [String]?
     /// `--housekeeping-interval`: a Go duration (default `10s`).
     public var housekeepingInterval: String?
+    /// `--token-auth-file`: static bearer tokens for the HTTPS API.
+    public var tokenAuthFile: String?
     /// `--cluster-domain`: overrides `clusterDomain`.
     public var clusterDomain: String?
     /// `--fail-swap-on`: overrides `failSwapOn`.
@@ -79,7 +81,8 @@ public struct AgentFlags: Sendable, Equatable {
         clusterDomain: String? = nil,
         failSwapOn: Bool? = nil,
         allowedUnsafeSysctls: [String]? = nil,
-        housekeepingInterval: String? = nil
+        housekeepingInterval: String? = nil,
+        tokenAuthFile: String? = nil
     ) {
         self.config = config
         self.kubeconfig = kubeconfig
@@ -100,6 +103,7 @@ public struct AgentFlags: Sendable, Equatable {
         self.failSwapOn = failSwapOn
         self.allowedUnsafeSysctls = allowedUnsafeSysctls
         self.housekeepingInterval = housekeepingInterval
+        self.tokenAuthFile = tokenAuthFile
     }
 
     /// Writes the flags that override config fields over `config` (flags beat the file).

@@ -23,6 +23,9 @@ public struct AgentSettings: Sendable, Equatable {
     /// How often resource usage is sampled, eviction thresholds checked and the node status
     /// rebuilt (`--housekeeping-interval`). Default 10 s.
     public var housekeepingInterval: Duration = .seconds(10)
+    /// Static bearer tokens for the HTTPS API (`--token-auth-file`, kube-apiserver's CSV
+    /// format `token,user,uid,"group1,group2"`); empty: none.
+    public var tokenAuthFile: String = ""
 
     public init(
         kubeconfig: String? = nil,
@@ -236,6 +239,7 @@ public struct ConfigLoader {
         settings.rootDir = absolute(flags.rootDir, "--root-dir") ?? settings.rootDir
         settings.runDir = absolute(flags.runDir, "--run-dir") ?? settings.runDir
         settings.cniConfDir = absolute(flags.cniConfDir, "--cni-conf-dir") ?? settings.cniConfDir
+        settings.tokenAuthFile = absolute(flags.tokenAuthFile, "--token-auth-file") ?? settings.tokenAuthFile
         if let text = flags.housekeepingInterval {
             do {
                 let value = try GoDuration(parsing: text)

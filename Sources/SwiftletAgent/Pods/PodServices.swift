@@ -30,11 +30,14 @@ public struct PodServices: Sendable {
     public let pressure: PressureConditions
     /// Resource usage of the pods' containers (nil: not collected).
     public let stats: StatsCollector?
+    /// The agent's own metrics (`/metrics`).
+    public let metrics: AgentMetrics
 
     public init(runtime: ContainerRuntime, images: NodeImages, watcher: ExitWatcher, clock: any AgentClock,
                 sandboxes: any PodSandboxProvider, volumes: VolumeManager = VolumeManager(), rootDir: String, runDir: String = "/run/swiftlet", podLogsDir: String,
                 kubelet: KubeletConfiguration, envContext: PodEnvContext, logger: Logger,
-                events: EventRecorder? = nil, statuses: PodStatusCache = PodStatusCache(), pressure: PressureConditions = PressureConditions(), stats: StatsCollector? = nil) {
+                events: EventRecorder? = nil, statuses: PodStatusCache = PodStatusCache(), pressure: PressureConditions = PressureConditions(), stats: StatsCollector? = nil,
+                metrics: AgentMetrics = AgentMetrics()) {
         self.runtime = runtime
         self.images = images
         self.watcher = watcher
@@ -51,6 +54,7 @@ public struct PodServices: Sendable {
         self.statuses = statuses
         self.pressure = pressure
         self.stats = stats
+        self.metrics = metrics
     }
 
     /// `<rootDir>/pods/<uid>`.
