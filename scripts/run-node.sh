@@ -29,7 +29,17 @@ if ! "$BIN" image inspect "$IMAGE" --root-dir "$ROOT" >/dev/null 2>&1; then
   "$BIN" image import "$work/oci" --name "$IMAGE" --root-dir "$ROOT"
 fi
 
-"$BIN" agent --config config/swiftlet.yaml --root-dir "$ROOT" --cni-conf-dir config/cni &
+# A bearer token for the agent's HTTPS API (kube-apiserver's static token file format).
+TOKENS="$ROOT/api-tokens.csv"
+if [ ! -s "$TOKENS" ]; then
+  mkdir -p "$ROOT"
+  umask 077
+  printf '%s,admin,admin,"system:masters"\n' "$(head -c 16 /dev/urandom | od -An -tx1 | tr -d ' \n')" > "$TOKENS"
+  umask 022
+fi
+TOKEN=$(cut -d, -f1 "$TOKENS")
+
+"$BIN" agent --config config/swiftlet.yaml --root-dir "$ROOT" --cni-conf-dir config/cni --token-auth-file "$TOKENS" &
 agent=$!
 
 # Ctrl-C: stop the agent (its pods would keep running, as under systemd), then let an agent
@@ -64,6 +74,13 @@ trap stop INT TERM
       echo "  curl http://$ip:8080/          # by pod IP"
       echo "  curl http://127.0.0.1:8080/    # through its hostPort"
       echo "  $BIN logs web -c httpd --root-dir $ROOT"
+      echo "  $BIN describe web --root-dir $ROOT"
+      echo "  $BIN node --root-dir $ROOT"
+      echo
+      echo "  the agent's HTTPS API (kubelet's paths):"
+      echo "  curl -sk -H 'Authorization: Bearer $TOKEN' https://127.0.0.1:10250/pods"
+      echo "  curl -sk -H 'Authorization: Bearer $TOKEN' https://127.0.0.1:10250/stats/summary"
+      echo "  curl -sk -H 'Authorization: Bearer $TOKEN' https://127.0.0.1:10250/metrics/resource"
       echo
       exit 0
     fi
