@@ -658,9 +658,12 @@ struct ConfigLoaderTests {
         #expect(loaded.unknownFields == [])
         #expect(loaded.warnings == [])
         #expect(loaded.kubelet.staticPodPath == packageRoot + "/config/manifests")
-        // The example shows the defaults: apart from the path it must equal them.
+        // The example shows the defaults: apart from the path, and authorizing authenticated users
+        // without the API server a standalone agent lacks, it must equal them.
         var expected = KubeletConfiguration()
         expected.staticPodPath = packageRoot + "/config/manifests"
+        expected.authentication.webhook.enabled = false
+        expected.authorization.mode = "AlwaysAllow"
         #expect(loaded.kubelet == expected)
     }
 }
