@@ -32,6 +32,9 @@ public actor PodWorker {
     /// Whether admission let the pod in (it is checked once, before anything of it runs).
     private var admitted = false
     private var statsPodRegistered = false
+    /// When this worker first saw the pod, and whether its start duration was recorded.
+    private var firstSeen: Date? = Date()
+    private var reportedStart = false
     /// Containers the stats collector knows.
     private var statsContainers: Set<String> = []
     /// Set when node pressure evicted the pod: it stays Failed with this message.
@@ -142,8 +145,16 @@ public actor PodWorker {
         defer { syncing = false }
         repeat {
             resync = false
+            let began = ContinuousClock.now
             await syncOnce()
+            services.metrics.observePodWorker(operation: "sync", ContinuousClock.now - began)
         } while resync && !terminating
+        if !reportedStart, let first = firstSeen, !slots.isEmpty,
+           slots.filter({ $0.kind == .app }).allSatisfy(\.running) {
+            // kubelet's pod start duration: from when the agent first saw the pod to all running.
+            reportedStart = true
+            services.metrics.observePodStart(.milliseconds(Int64(Date().timeIntervalSince(first) * 1000)))
+        }
     }
 
     /// The pod's shared PID namespace, with its pause process (`shareProcessNamespace`).
@@ -359,10 +370,24 @@ public actor PodWorker {
             slots[i].exitSeenAt = nil
             slots[i].imageID = spec.annotations[PodLabels.imageID] ?? ""
             slots[i].stopSignal = image.config?.stopSignal
-            try services.runtime.create(id: id, bundle: bundle, output: .criLog(logPath))
+            let creating = ContinuousClock.now
+            do {
+                try services.runtime.create(id: id, bundle: bundle, output: .criLog(logPath))
+                services.metrics.observeRuntimeOperation("create_container", ContinuousClock.now - creating)
+            } catch {
+                services.metrics.observeRuntimeOperation("create_container", ContinuousClock.now - creating, failed: true)
+                throw error
+            }
             services.events.record(pod, container: container.name, .normal, reason: "Created", message: "Created container: \(container.name)")
             services.watcher.watch(id: id)
-            try services.runtime.start(id: id)
+            let starting = ContinuousClock.now
+            do {
+                try services.runtime.start(id: id)
+                services.metrics.observeRuntimeOperation("start_container", ContinuousClock.now - starting)
+            } catch {
+                services.metrics.observeRuntimeOperation("start_container", ContinuousClock.now - starting, failed: true)
+                throw error
+            }
             services.events.record(pod, container: container.name, .normal, reason: "Started", message: "Started container \(container.name)")
             slots[i].running = true
             slots[i].startedAt = services.clock.now()
@@ -483,7 +508,9 @@ public actor PodWorker {
             let started = Date()
             let record: ImageRecord
             do {
+                let began = ContinuousClock.now
                 record = try await services.images.puller.pull(reference)
+                services.metrics.observeImagePull(ContinuousClock.now - began, imageSizeBytes: UInt64(max(0, record.size)))
             } catch {
                 services.events.record(pod, container: container.name, .warning, reason: "Failed",
                                        message: "Failed to pull image \"\(image)\": \(error)")
@@ -713,6 +740,7 @@ public actor PodWorker {
         PodCgroup.remove(pod, cgroupRoot: services.kubelet.cgroupRoot)
         PodNamespaces.remove(uid: uid, runDir: services.runDir)
         services.stats?.unregister(podUID: uid)
+        services.metrics.forgetPod(namespace: namespace, name: name, uid: uid)
         writeStatus(terminal: true)
         if removeLogs {
             try? FileManager.default.removeItem(atPath: services.podLogDir(namespace: namespace, name: name, uid: uid))
