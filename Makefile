@@ -21,7 +21,7 @@ DEB_PACKAGES := libsystemd-dev libseccomp-dev pkg-config systemd util-linux busy
 	zlib1g-dev libzstd-dev libssl-dev gzip zstd umoci skopeo docker-registry apache2-utils \
 	containernetworking-plugins iptables curl
 
-.PHONY: all deps build build-tests test test-unit run install bench bench-runtime bench-startup bench-images bench-pods clean buildinfo
+.PHONY: all deps build build-tests test test-unit run install bench bench-runtime bench-startup bench-images bench-pods bench-probes clean buildinfo
 
 all: build
 
@@ -79,7 +79,7 @@ install: build
 
 # Benchmarks (release build): agent start-up, the runtime against runc and crun, image pull +
 # unpack against skopeo + umoci, and pods on the agent.
-bench: bench-startup bench-runtime bench-images bench-pods
+bench: bench-startup bench-runtime bench-images bench-pods bench-probes
 
 bench-startup:
 	$(MAKE) CONFIG=release build
@@ -96,6 +96,10 @@ bench-images:
 bench-pods:
 	$(MAKE) CONFIG=release build
 	python3 bench/pods.py .build/release/swiftlet 100
+
+bench-probes:
+	$(MAKE) CONFIG=release build
+	python3 bench/probes.py .build/release/swiftlet 100
 
 clean:
 	rm -rf .build Sources/CBuildInfo/generated.h

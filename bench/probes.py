@@ -1,0 +1,136 @@
+#!/usr/bin/env python3
+"""Probe benchmark: what 100 pods with three probes each at periodSeconds 1 cost the agent.
+
+Usage: bench/probes.py SWIFTLET_BIN [N]
+Starts `swiftlet agent` on temp dirs with N host-network busybox pods (a cached image), each
+serving HTTP on its own port, with a startup, a liveness and a readiness probe at
+periodSeconds 1 whose handlers rotate through exec, httpGet and tcpSocket from pod to pod.
+Once every pod is ready it measures, over 20 s:
+  - the agent's CPU in cores (its own time, not its children's: exec probes run processes);
+  - the p99 delay between a probe's scheduled and actual start, from the agent's
+    swiftlet_prober_schedule_delay_seconds histogram on /metrics (the bucket bound that holds it);
+  - probes run per second (prober_probe_total), and the agent's RSS.
+Everything is removed at the end.
+"""
+import json, os, re, secrets, shutil, signal, socket, subprocess, sys, tempfile, time
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from pods import build_image, cpu_seconds, rss_kib, wait_gone  # noqa: E402
+
+MANIFEST = """apiVersion: v1
+kind: Pod
+metadata: {{name: q{i}}}
+spec:
+  hostNetwork: true
+  terminationGracePeriodSeconds: 1
+  containers:
+  - name: c
+    image: bench.local/busybox:1
+    imagePullPolicy: Never
+    command: [sh, -c, "mkdir -p /www && echo ok > /www/index.html && exec httpd -f -p {port} -h /www"]
+    startupProbe: {{{startup}, periodSeconds: 1, failureThreshold: 30}}
+    livenessProbe: {{{liveness}, periodSeconds: 1}}
+    readinessProbe: {{{readiness}, periodSeconds: 1}}
+"""
+
+def handlers(port):
+    return [f"exec: {{command: [cat, /www/index.html]}}",
+            f"httpGet: {{path: /, port: {port}}}",
+            f"tcpSocket: {{port: {port}}}"]
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+def ready_count(root):
+    count = 0
+    for uid in os.listdir(f"{root}/pods") if os.path.isdir(f"{root}/pods") else []:
+        try:
+            with open(f"{root}/pods/{uid}/status.json") as f:
+                pod = json.load(f)
+        except (OSError, ValueError):
+            continue
+        statuses = pod.get("status", {}).get("containerStatuses") or []
+        if statuses and all(s.get("ready") for s in statuses):
+            count += 1
+    return count
+
+def scrape(port, token):
+    out = subprocess.run(["curl", "-sk", "--max-time", "10", "-H", f"Authorization: Bearer {token}",
+                          f"https://127.0.0.1:{port}/metrics"], capture_output=True, text=True).stdout
+    buckets, probes = {}, 0.0
+    for line in out.splitlines():
+        m = re.match(r'swiftlet_prober_schedule_delay_seconds_bucket\{.*le="([^"]+)".*\} (\S+)', line)
+        if m:
+            buckets[float("inf") if m.group(1) == "+Inf" else float(m.group(1))] = float(m.group(2))
+        elif line.startswith("prober_probe_total{"):
+            probes += float(line.rsplit(" ", 1)[1])
+    return buckets, probes
+
+def main():
+    swiftlet = os.path.abspath(sys.argv[1])
+    n = int(sys.argv[2]) if len(sys.argv) > 2 else 100
+    work = tempfile.mkdtemp(prefix="swiftlet-bench-probes-")
+    root, run, manifests, logs = (f"{work}/root", f"{work}/run", f"{work}/manifests", f"{work}/logs")
+    os.makedirs(manifests)
+    agent = None
+    try:
+        build_image(work, swiftlet, root)
+        token = secrets.token_hex(16)
+        with open(f"{work}/tokens.csv", "w") as f:
+            f.write(f'{token},bench,1,"system:masters"\n')
+        api = free_port()
+        with open(f"{work}/config.yaml", "w") as f:
+            f.write("apiVersion: kubelet.config.k8s.io/v1beta1\nkind: KubeletConfiguration\n"
+                    f"staticPodPath: {manifests}\nfileCheckFrequency: 20s\npodLogsDir: {logs}\nmaxPods: 110\n"
+                    "healthzPort: 0\nauthorization: {mode: AlwaysAllow}\nauthentication: {webhook: {enabled: false}}\n")
+        agent = subprocess.Popen([swiftlet, "agent", "--config", f"{work}/config.yaml", "--root-dir", root,
+                                  "--run-dir", run, "--hostname-override", "bench", "--port", str(api),
+                                  "--token-auth-file", f"{work}/tokens.csv"],
+                                 stdout=subprocess.DEVNULL, stderr=open(f"{work}/agent.log", "w"))
+        time.sleep(1)
+        base = 21000 + (os.getpid() % 200) * 100
+        for i in range(n):
+            port = base + i
+            h = handlers(port)
+            startup, liveness, readiness = h[i % 3], h[(i + 1) % 3], h[(i + 2) % 3]
+            with open(f"{manifests}/q{i}.yaml", "w") as f:
+                f.write(MANIFEST.format(i=i, port=port, startup=startup, liveness=liveness, readiness=readiness))
+        deadline = time.time() + 180
+        while ready_count(root) < n and time.time() < deadline:
+            time.sleep(0.5)
+        ready = ready_count(root)
+        if ready < n:
+            raise SystemExit(f"only {ready} of {n} pods became ready; see {work}/agent.log")
+        time.sleep(5)  # startup probes are done; liveness and readiness run every second
+        b0, p0 = scrape(api, token)
+        c0, t0 = cpu_seconds(agent.pid), time.time()
+        time.sleep(20)
+        cpu = (cpu_seconds(agent.pid) - c0) / (time.time() - t0)
+        b1, p1 = scrape(api, token)
+        rss, anon, file_backed = rss_kib(agent.pid)
+        elapsed = time.time() - t0
+        counts = sorted((le, b1.get(le, 0) - b0.get(le, 0)) for le in b1)
+        total = counts[-1][1] if counts else 0
+        p99 = next((le for le, c in counts if total and c >= 0.99 * total), float("nan"))
+        p50 = next((le for le, c in counts if total and c >= 0.5 * total), float("nan"))
+        print(f"{n} pods, 3 probes each at periodSeconds 1 (exec/httpGet/tcpSocket rotating); {(p1 - p0) / elapsed:.0f} probe runs/s")
+        print(f"agent CPU: {cpu:.3f} cores (own time, exec children excluded)")
+        print(f"schedule delay: p50 <= {p50 * 1000:.0f} ms, p99 <= {p99 * 1000:.0f} ms (histogram bucket bounds, {int(total)} runs)")
+        print(f"agent RSS: {rss / 1024:.1f} MiB (anonymous {anon / 1024:.1f}, file-backed {file_backed / 1024:.1f})")
+        for i in range(n):
+            os.remove(f"{manifests}/q{i}.yaml")
+        wait_gone(f"{run}/runtime")
+    finally:
+        if agent and agent.poll() is None:
+            agent.send_signal(signal.SIGTERM)
+            agent.wait(timeout=30)
+        for cid in (os.listdir(f"{run}/runtime") if os.path.isdir(f"{run}/runtime") else []):
+            subprocess.run([swiftlet, "runtime", "--root", f"{run}/runtime", "delete", "--force", cid],
+                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        subprocess.run(["sh", "-c", f"grep -o ' {work}[^ ]*' /proc/self/mountinfo | sort -r | xargs -r -n1 umount -l"],
+                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        shutil.rmtree(work, ignore_errors=True)
+
+if __name__ == "__main__":
+    main()
