@@ -323,7 +323,7 @@ struct PodAgentTests {
         #expect(described.contains("Container image \"\(AgentHarness.image)\" already present on machine"))
         #expect(described.contains("Started container c"))
         #expect(described.range(of: #"Warning\s+BackOff\s+\S+\s+kubelet\s+Back-off restarting failed container c in pod crash-e2e-node_default\("#, options: .regularExpression) != nil, "\(described)")
-        #expect(described.contains("state: [c] terminated: Error, exit code 3"), "\(described)")
+        #expect(described.contains("exit: [c] terminated: Error, exit code 3"), "\(described)")
         let nope = try Swiftlet.run(["describe", "nope"] + root)
         #expect(nope.status == 1 && nope.stderr.contains("not found"))
 

@@ -563,6 +563,11 @@ public actor PodWorker {
             let now = services.clock.now()
             slots[i].exit = ContainerStateTerminated(exitCode: 255, reason: "Error", message: "container state lost", finishedAt: Time(now))
         }
+        if let exit = slots[i].exit {
+            // Exits are on the timeline even when a restart follows before the next status.
+            services.events.noteStatus(pod, container: slots[i].spec.name, field: "exit",
+                                       message: PodStatusDiff.describe(ContainerState(terminated: exit)))
+        }
         logger.info("container exited", metadata: [
             "container": "\(slots[i].spec.name)", "exitCode": "\(slots[i].exit?.exitCode ?? -1)",
             "reason": "\(slots[i].exit?.reason ?? "")"])
