@@ -76,8 +76,13 @@ public struct Agent: Sendable {
         let pressure = PressureConditions()
         let metrics = AgentMetrics()
         let heartbeat = AgentAPI.Heartbeat()
+        let runtime = ContainerRuntime(root: runtimeRoot, logger: logger)
+        let (probeUpdates, probeUpdatesIn) = AsyncStream<ProbeUpdate>.makeStream()
+        let probes = ProbeManager(
+            clock: clock, exec: RuntimeProbeExecRunner(runtime: runtime, scratchDir: loaded.agent.runDir + "/probes"),
+            logger: logger, onUpdate: { probeUpdatesIn.yield($0) })
         let services = PodServices(
-            runtime: ContainerRuntime(root: runtimeRoot, logger: logger), images: nodeImages, watcher: watcher,
+            runtime: runtime, images: nodeImages, watcher: watcher,
             clock: clock,
             sandboxes: CNISandboxProvider(
                 rootDir: loaded.agent.rootDir, runDir: loaded.agent.runDir, confDir: loaded.agent.cniConfDir,
@@ -87,7 +92,7 @@ public struct Agent: Sendable {
                 logger: logger),
             rootDir: loaded.agent.rootDir, runDir: loaded.agent.runDir, podLogsDir: loaded.kubelet.podLogsDir, kubelet: loaded.kubelet,
             envContext: NodeFacts.envContext(nodeIPs: loaded.agent.nodeIPs), logger: logger, events: events,
-            statuses: statuses, pressure: pressure, stats: collector, metrics: metrics)
+            statuses: statuses, pressure: pressure, stats: collector, metrics: metrics, probes: probes)
         let manager = PodManager(services: services, directory: loaded.kubelet.staticPodPath, nodeName: nodeName, logger: logger)
         // The images the pods name are in use, and so are the layers mounted under containers.
         let imageGC = ImageGCService(
@@ -95,7 +100,7 @@ public struct Agent: Sendable {
         let pods = PodManagerService(
             manager: manager, watcher: watcher, directory: loaded.kubelet.staticPodPath,
             period: loaded.kubelet.fileCheckFrequency.duration,
-            logInterval: loaded.kubelet.containerLogMonitorInterval.duration, logger: logger
+            logInterval: loaded.kubelet.containerLogMonitorInterval.duration, probeUpdates: probeUpdates, logger: logger
         ) { [notifier, logger] summary in
             // The first complete scan of the sources is when the agent is serving.
             Self.send(logger) { try notifier.status(summary) }
@@ -134,7 +139,8 @@ public struct Agent: Sendable {
         let systemd = SystemdLifecycleService(notifier: notifier, logger: logger)
         // Services shut down in reverse order: systemd hears STOPPING=1 first.
         let group = ServiceGroup(configuration: .init(
-            services: [.init(service: imageGC), .init(service: pods), .init(service: housekeeping), .init(service: server), .init(service: systemd)],
+            services: [.init(service: imageGC), .init(service: pods), .init(service: probes), .init(service: housekeeping), .init(service: server),
+                       .init(service: systemd)],
             gracefulShutdownSignals: [.sigterm, .sigint],
             logger: logger
         ))

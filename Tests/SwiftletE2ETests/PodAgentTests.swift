@@ -554,6 +554,64 @@ struct PodAgentTests {
         h.killAgent(SIGTERM)
     }
 
+    @Test("probes on a real container: readiness (httpGet) flips Ready both ways; a failing liveness (exec) probe restarts the container with Unhealthy and Killing events")
+    func probes() throws {
+        let h = try AgentHarness()
+        defer { h.cleanUp() }
+        let port = try ImagePullCLITests.freePort()
+        try h.writeManifest("probed.yaml", """
+            apiVersion: v1
+            kind: Pod
+            metadata: {name: probed}
+            spec:
+              hostNetwork: true
+              terminationGracePeriodSeconds: 1
+              containers:
+              - name: c
+                image: \(AgentHarness.image)
+                imagePullPolicy: Never
+                command: [sh, -c, "mkdir -p /www && touch /www/ready /tmp/alive && exec httpd -f -p \(port) -h /www"]
+                readinessProbe: {httpGet: {path: /ready, port: \(port)}, periodSeconds: 1, failureThreshold: 1}
+                livenessProbe: {exec: {command: [cat, /tmp/alive]}, periodSeconds: 1, failureThreshold: 2}
+                startupProbe: {tcpSocket: {port: \(port)}, periodSeconds: 1}
+            """)
+        try h.startAgent()
+        func ready(_ pod: [String: Any]) -> Bool? { containerStatus(pod, "c")?["ready"] as? Bool }
+        func podReady(_ pod: [String: Any]) -> String? {
+            ((pod["status"] as? [String: Any])?["conditions"] as? [[String: Any]])?.first { $0["type"] as? String == "Ready" }?["status"] as? String
+        }
+        let up = try h.waitFor("probed-e2e-node", timeout: 60, "ready") { ready($0) == true }
+        #expect(podReady(up) == "True")
+        #expect(containerStatus(up, "c")?["started"] as? Bool == true)
+        let id = String((containerStatus(up, "c")?["containerID"] as? String ?? "").dropFirst("swiftlet://".count))
+        // Readiness fails when /ready goes away, and comes back with it.
+        _ = try Swiftlet.run(["runtime", "--root", h.runtimeRoot, "exec", id, "--", "rm", "/www/ready"])
+        let unready = try h.waitFor("probed-e2e-node", timeout: 30, "not ready") { ready($0) == false }
+        #expect(podReady(unready) == "False")
+        #expect(state(containerStatus(unready, "c"))?["running"] != nil, "readiness never restarts")
+        _ = try Swiftlet.run(["runtime", "--root", h.runtimeRoot, "exec", id, "--", "touch", "/www/ready"])
+        try h.waitFor("probed-e2e-node", timeout: 30, "ready again") { ready($0) == true && podReady($0) == "True" }
+        // Liveness: the container is killed and restarted.
+        _ = try Swiftlet.run(["runtime", "--root", h.runtimeRoot, "exec", id, "--", "rm", "/tmp/alive"])
+        let restarted = try h.waitFor("probed-e2e-node", timeout: 60, "restarted") { pod in
+            (containerStatus(pod, "c")?["restartCount"] as? Int ?? 0) >= 1 && ready(pod) == true
+        }
+        #expect(containerStatus(restarted, "c")?["containerID"] as? String != "swiftlet://" + id)
+        var described = ""
+        let deadline = Date().addingTimeInterval(10)
+        while !described.contains("failed liveness probe"), Date() < deadline {
+            described = try Swiftlet.run(["describe", "probed", "--root-dir", h.root]).stdout
+            usleep(300_000)
+        }
+        #expect(described.range(of: #"Warning\s+Unhealthy\s+.*Liveness probe failed: "#, options: .regularExpression) != nil, "\(described)")
+        #expect(described.range(of: #"Warning\s+Unhealthy\s+.*Readiness probe failed: "#, options: .regularExpression) != nil, "\(described)")
+        #expect(described.contains("Container c failed liveness probe, will be restarted"), "\(described)")
+        try h.removeManifest("probed.yaml")
+        let gone = Date().addingTimeInterval(30)
+        while !h.runtimeIDs().isEmpty, Date() < gone { usleep(100_000) }
+        h.killAgent(SIGTERM)
+    }
+
     @Test("shareProcessNamespace: containers see each other's processes with the pause process as PID 1; it survives kill -9 of the agent and goes with the pod")
     func sharedProcessNamespace() throws {
         let h = try AgentHarness()

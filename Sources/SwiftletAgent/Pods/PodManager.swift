@@ -106,6 +106,11 @@ public actor PodManager {
         return names
     }
 
+    /// Routes a probe result to its pod's worker.
+    public func probeUpdate(_ update: ProbeUpdate) async {
+        await workers[update.podUID]?.probeUpdate(update)
+    }
+
     /// Routes a container exit to its pod's worker.
     public func containerExited(id: String) async {
         for worker in workers.values where await worker.containerIDs.contains(id) {
@@ -251,6 +256,8 @@ struct PodManagerService: ServiceLifecycle.Service {
     let directory: String
     let period: Duration
     let logInterval: Duration
+    /// Probe results, handed to the pods' workers in the order they arrive.
+    var probeUpdates: AsyncStream<ProbeUpdate>? = nil
     let logger: Logger
     let onFirstScan: @Sendable (String) -> Void
     let onChange: @Sendable (String) -> Void
@@ -263,6 +270,11 @@ struct PodManagerService: ServiceLifecycle.Service {
             await withTaskGroup(of: Void.self) { group in
                 group.addTask {
                     for await id in watcher.exits { await manager.containerExited(id: id) }
+                }
+                if let probeUpdates {
+                    group.addTask {
+                        for await update in probeUpdates { await manager.probeUpdate(update) }
+                    }
                 }
                 group.addTask {
                     var last = summary

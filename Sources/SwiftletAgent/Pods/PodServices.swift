@@ -32,12 +32,14 @@ public struct PodServices: Sendable {
     public let stats: StatsCollector?
     /// The agent's own metrics (`/metrics`).
     public let metrics: AgentMetrics
+    /// Runs the containers' probes (nil: none run).
+    public let probes: ProbeManager?
 
     public init(runtime: ContainerRuntime, images: NodeImages, watcher: ExitWatcher, clock: any AgentClock,
                 sandboxes: any PodSandboxProvider, volumes: VolumeManager = VolumeManager(), rootDir: String, runDir: String = "/run/swiftlet", podLogsDir: String,
                 kubelet: KubeletConfiguration, envContext: PodEnvContext, logger: Logger,
                 events: EventRecorder? = nil, statuses: PodStatusCache = PodStatusCache(), pressure: PressureConditions = PressureConditions(), stats: StatsCollector? = nil,
-                metrics: AgentMetrics = AgentMetrics()) {
+                metrics: AgentMetrics = AgentMetrics(), probes: ProbeManager? = nil) {
         self.runtime = runtime
         self.images = images
         self.watcher = watcher
@@ -55,6 +57,7 @@ public struct PodServices: Sendable {
         self.pressure = pressure
         self.stats = stats
         self.metrics = metrics
+        self.probes = probes
     }
 
     /// `<rootDir>/pods/<uid>`.

@@ -61,6 +61,8 @@ public actor PodWorker {
         var imageID = ""
         var stopSignal: String?
         var previousIDs: [String] = []
+        /// What the probes say of the current instance; nil until they say anything.
+        var probeState: ProbeState?
 
         var restartCount: Int32 { Int32(max(0, instances - 1)) }
         var succeeded: Bool { exit?.exitCode == 0 }
@@ -221,7 +223,10 @@ public actor PodWorker {
         }
         // Containers adopted from a previous agent are measured too.
         for i in slots.indices where slots[i].running {
-            if let id = slots[i].id, !statsContainers.contains(id) { registerStats(slot: i, id: id, instance: slots[i].instances - 1) }
+            if let id = slots[i].id, !statsContainers.contains(id) {
+                registerStats(slot: i, id: id, instance: slots[i].instances - 1)
+                await addProbes(slot: i)
+            }
         }
         // Init containers and sidecars, in order.
         for i in slots.indices where slots[i].kind != .app {
@@ -404,6 +409,8 @@ public actor PodWorker {
             ContainerLogLinks.link(podLogsDir: services.podLogsDir, pod: name, namespace: namespace,
                                    container: container.name, id: id, target: logPath)
             registerStats(slot: i, id: id, instance: instance)
+            slots[i].probeState = nil
+            await addProbes(slot: i)
             try? await services.images.images.markUsed(record.reference)
             log.info("started container", metadata: ["id": "\(id)", "restartCount": "\(instance)"])
             collectGarbage(i)
@@ -433,6 +440,53 @@ public actor PodWorker {
             services.events.record(pod, container: container.name, .warning, reason: "Failed", message: "Error: \(error)")
             log.error("cannot start container", metadata: ["error": "\(error)"])
             await ensureStarted(i)
+        }
+    }
+
+    /// Starts the probes of slot `i`'s running instance.
+    private func addProbes(slot i: Int) async {
+        guard let probes = services.probes, let id = slots[i].id, slots[i].running else { return }
+        let c = slots[i].spec
+        guard c.startupProbe != nil || c.livenessProbe != nil || c.readinessProbe != nil else { return }
+        let ip = pod.spec.hostNetwork == true ? services.envContext.hostIP : sandbox?.podIPs.first
+        await probes.add(ProbeTarget(podUID: uid, podName: name, namespace: namespace, containerName: c.name, containerID: id,
+                                     podIP: ip ?? "127.0.0.1", container: c, startedAt: slots[i].startedAt ?? services.clock.now(),
+                                     terminationGracePeriodSeconds: pod.spec.terminationGracePeriodSeconds ?? 30))
+    }
+
+    /// A probe result for one of the pod's containers: readiness and startup feed the status,
+    /// a failed liveness or startup probe restarts the container, as kubelet does.
+    public func probeUpdate(_ update: ProbeUpdate) async {
+        services.metrics.recordProbe(probeType: update.kind.eventName, result: update.result.metricLabel,
+                                     container: update.containerName, pod: name, namespace: namespace, podUID: uid)
+        services.metrics.observeProbeDelay(update.startedAt.timeIntervalSince(update.scheduledAt))
+        guard !terminating, evictionMessage == nil,
+              let i = slots.firstIndex(where: { $0.spec.name == update.containerName }),
+              slots[i].id == update.containerID, slots[i].running else { return }
+        for event in update.events {
+            services.events.record(pod, container: update.containerName, event.type == "Warning" ? .warning : .normal,
+                                   reason: event.reason, message: event.message)
+        }
+        slots[i].probeState = update.state
+        writeStatus()
+        if let restart = update.restart, let id = slots[i].id {
+            logger.info("restarting container after a failed probe", metadata: [
+                "container": "\(update.containerName)", "probe": "\(update.kind.rawValue)", "message": "\(restart.message)"])
+            // In a task of its own: the kill waits out a grace period, other updates must not.
+            Task { await self.kill(slot: i, id: id, gracePeriod: restart.gracePeriodSeconds) }
+        }
+    }
+
+    /// Stops instance `id` of slot `i` (preStop, stop signal, grace period, SIGKILL); its exit is
+    /// then handled as any other, by the restart policy.
+    private func kill(slot i: Int, id: String, gracePeriod: Int64) async {
+        let deadline = services.clock.now().addingTimeInterval(Double(gracePeriod))
+        await runPreStop(slots[i].spec.lifecycle?.preStop, id: id, deadline: deadline)
+        guard slots[i].id == id, slots[i].running else { return }
+        try? services.runtime.kill(id: id, signal: stopSignal(slots[i]), all: false)
+        await waitForExits([i], until: deadline)
+        if slots[i].id == id, slots[i].running {
+            try? services.runtime.kill(id: id, signal: SIGKILL, all: true)
         }
     }
 
@@ -552,6 +606,8 @@ public actor PodWorker {
         slots[i].running = false
         services.stats?.unregister(containerID: id)
         statsContainers.remove(id)
+        slots[i].probeState = nil
+        await services.probes?.remove(podUID: uid, containerName: slots[i].spec.name)
         slots[i].exitSeenAt = services.clock.now()
         if let state = try? services.runtime.state(id: id) {
             slots[i].exit = Self.termination(state: state, services: services, id: id, slot: slots[i])
@@ -676,6 +732,7 @@ public actor PodWorker {
         guard !terminating, evictionMessage == nil else { return }
         evictionMessage = message
         services.events.record(pod, .warning, reason: "Evicted", message: message)
+        await services.probes?.removePod(uid: uid)
         for timer in timers.values { timer.cancel() }
         timers = [:]
         let deadline = services.clock.now().addingTimeInterval(Double(gracePeriod))
@@ -723,6 +780,7 @@ public actor PodWorker {
         terminating = true
         for timer in timers.values { timer.cancel() }
         timers = [:]
+        await services.probes?.removePod(uid: uid)
         let grace = Double(gracePeriod ?? pod.spec.terminationGracePeriodSeconds ?? 30)
         let deadline = services.clock.now().addingTimeInterval(grace)
         logger.info("terminating pod", metadata: ["gracePeriod": "\(Int(grace))"])
@@ -876,7 +934,11 @@ public actor PodWorker {
                 imageID: slot.imageID, containerID: slot.id.map { "swiftlet://\($0)" }, started: slot.running)
             if slot.running {
                 status.state = ContainerState(running: ContainerStateRunning(startedAt: slot.startedAt.map(Time.init)))
-                status.ready = true
+                // Without a startup probe a running container has started; without a readiness
+                // probe a started one is ready (kubelet's rules).
+                let started = slot.spec.startupProbe == nil || slot.probeState?.started == true
+                status.started = started
+                status.ready = started && (slot.spec.readinessProbe == nil || slot.probeState?.ready == true)
             } else if let waiting = slot.waiting, !(slot.exit != nil && waiting.reason == nil) {
                 status.state = ContainerState(waiting: waiting)
                 if let exit = slot.exit { status.lastState = ContainerState(terminated: exit) }

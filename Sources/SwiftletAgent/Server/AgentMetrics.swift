@@ -15,6 +15,7 @@ public final class AgentMetrics: Sendable {
     private let factory: PrometheusMetricsFactory
     private let podStartDuration: Metrics.Timer
     private let runningPods: Metrics.Gauge
+    private let probeDelay: Metrics.Timer
     /// `prober_probe_total` label sets recorded per pod (namespace/name/uid), so they can be dropped when the pod goes.
     private let probeSeries: Mutex<[String: Set<ProbeSeries>]>
 
@@ -34,6 +35,8 @@ public final class AgentMetrics: Sendable {
     static let runtimeOperationsDurationName = "kubelet_runtime_operations_duration_seconds"
     static let runtimeOperationsErrorsName = "kubelet_runtime_operations_errors_total"
     static let imagePullDurationName = "kubelet_image_pull_duration_seconds"
+    /// swiftlet's own: how late probes start after their scheduled time (bench-probes reads it).
+    static let probeDelayName = "swiftlet_prober_schedule_delay_seconds"
 
     /// Empty metrics with their own registry.
     public init() {
@@ -51,10 +54,12 @@ public final class AgentMetrics: Sendable {
             Self.runtimeOperationsDurationName: seconds((0..<14).map { 0.005 * pow(2.5, Double($0)) }),
             Self.imagePullDurationName: seconds([1, 5, 10, 20, 30, 60, 120, 180, 240, 300, 360, 480, 600, 900, 1200,
                                                  1800, 2700, 3600]),
+            Self.probeDelayName: seconds([0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1, 2]),
         ]
         self.registry = registry
         self.factory = factory
         podStartDuration = Metrics.Timer(label: Self.podStartDurationName, factory: factory)
+        probeDelay = Metrics.Timer(label: Self.probeDelayName, factory: factory)
         runningPods = Metrics.Gauge(label: Self.runningPodsName, factory: factory)
         probeSeries = Mutex([:])
     }
@@ -88,6 +93,11 @@ public final class AgentMetrics: Sendable {
         let series = ProbeSeries(probeType: probeType, result: result, container: container)
         probeSeries.withLock { _ = $0[Self.podKey(namespace, pod, podUID), default: []].insert(series) }
         probeCounter(series, pod: pod, namespace: namespace, podUID: podUID).increment()
+    }
+
+    /// Records how late a probe run started after its scheduled time, in seconds.
+    public func observeProbeDelay(_ seconds: TimeInterval) {
+        probeDelay.recordNanoseconds(Int64(max(0, seconds) * 1e9))
     }
 
     /// Drops a removed pod's `prober_probe_total` series, as kubelet does when its probe workers stop.

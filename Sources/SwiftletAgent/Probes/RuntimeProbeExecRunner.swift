@@ -1,0 +1,103 @@
+import Foundation
+import Glibc
+import NIOPosix
+import Synchronization
+import SwiftletRuntime
+
+/// Runs exec probes' commands through ``ContainerRuntime``'s exec: the command joins the
+/// container's namespaces and cgroup with the container's own process settings (user,
+/// capabilities, env, seccomp), and its output is captured through a CRI log file.
+///
+/// The runtime's exec blocks, so commands run on a small pool of threads of their own rather
+/// than on Swift's cooperative threads. A cancelled run (the probe's timeout) kills the command
+/// and everything it started: each run's processes carry a `SWIFTLET_PROBE_EXEC=<token>`
+/// variable, and every process of the container's cgroup holding that token is sent SIGKILL.
+public final class RuntimeProbeExecRunner: ProbeExecRunner {
+    private let runtime: ContainerRuntime
+    private let scratchDir: String
+    private let pool: NIOThreadPool
+    /// Each container's own process from its config.json, which does not change while it
+    /// exists: decoding it costs more than the rest of a probe's own work.
+    private let processes = Mutex<[String: Spec.Process]>([:])
+
+    /// - Parameters:
+    ///   - scratchDir: where each run's output file lives while it runs; created on demand.
+    ///   - threads: how many exec probes may run at once; more wait their turn (their timeout
+    ///     counts while they wait).
+    public init(runtime: ContainerRuntime, scratchDir: String, threads: Int = 4) {
+        self.runtime = runtime
+        self.scratchDir = scratchDir
+        pool = NIOThreadPool(numberOfThreads: max(1, threads))
+        pool.start()
+    }
+
+    deinit {
+        pool.shutdownGracefully { _ in }
+    }
+
+    /// The name of the variable that marks an exec probe's processes.
+    public static let tokenVariable = "SWIFTLET_PROBE_EXEC"
+
+    public func exec(containerID: String, command: [String], timeout: Duration) async throws -> ProbeExecResult {
+        try FileManager.default.createDirectory(atPath: scratchDir, withIntermediateDirectories: true)
+        let token = String(UInt64.random(in: 1...UInt64.max), radix: 16)
+        let logPath = scratchDir + "/probe-\(token).log"
+        defer { unlink(logPath) }
+        let runtime = self.runtime
+        let finished = Finished()
+        let code: Int32 = try await withTaskCancellationHandler {
+            defer { finished.set() }
+            return try await pool.runIfActive { [self] in
+                var process = try containerProcess(containerID)
+                process.args = command
+                process.terminal = false
+                process.env.append("\(Self.tokenVariable)=\(token)")
+                return try runtime.exec(id: containerID, process: process, output: .criLog(logPath))
+            }
+        } onCancel: {
+            // The command may not have started yet: keep killing until the exec returns.
+            Task.detached {
+                let giveUp = ContinuousClock.now + .seconds(30)
+                while !finished.value, ContinuousClock.now < giveUp {
+                    Self.kill(token: token, containerID: containerID, runtime: runtime)
+                    try? await Task.sleep(for: .milliseconds(20))
+                }
+            }
+        }
+        let text = (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? ""
+        var reader = CRILogReader()
+        let output = reader.feed(text).map { $0.content + "\n" }.joined()
+        return ProbeExecResult(exitCode: code, output: output)
+    }
+
+    private func containerProcess(_ containerID: String) throws -> Spec.Process {
+        if let cached = processes.withLock({ $0[containerID] }) { return cached }
+        let state = try runtime.state(id: containerID)
+        guard let process = try Spec.load(bundle: state.bundle).process else {
+            throw ProbeSupport.Failure("container \(containerID) has no process to exec from")
+        }
+        processes.withLock { cache in
+            // Containers come and go; an occasional reset keeps dead ones from piling up.
+            if cache.count >= 1024 { cache.removeAll() }
+            cache[containerID] = process
+        }
+        return process
+    }
+
+    /// Sends SIGKILL to every process of the container that carries `token` in its environment.
+    static func kill(token: String, containerID: String, runtime: ContainerRuntime) {
+        let marker = Array("\(tokenVariable)=\(token)".utf8)
+        for pid in (try? runtime.ps(id: containerID)) ?? [] {
+            guard let environ = FileManager.default.contents(atPath: "/proc/\(pid)/environ") else { continue }
+            if environ.split(separator: 0).contains(where: { $0.elementsEqual(marker) }) {
+                Glibc.kill(pid, SIGKILL)
+            }
+        }
+    }
+
+    private final class Finished: Sendable {
+        private let flag = Atomic<Bool>(false)
+        var value: Bool { flag.load(ordering: .acquiring) }
+        func set() { flag.store(true, ordering: .releasing) }
+    }
+}

@@ -1,0 +1,36 @@
+import Foundation
+import NIOCore
+import SwiftletAPI
+
+/// The tcpSocket handler: success when a connection opens before the timeout, as kubelet's
+/// `DoTCPProbe`; the connection is closed at once.
+package struct TCPProbe: Sendable {
+    package let dialer: ProbeDialer
+
+    package init(dialer: ProbeDialer) {
+        self.dialer = dialer
+    }
+
+    package func run(_ action: TCPSocketAction, target: ProbeTarget, timeoutSeconds: Int, on loop: any EventLoop) -> EventLoopFuture<ProbeOutcome> {
+        let port: Int
+        do {
+            port = try ProbeSupport.resolvePort(action.port, in: target.container)
+        } catch {
+            return loop.makeSucceededFuture(.error("\(error)"))
+        }
+        let host = ProbeSupport.host(action.host, podIP: target.podIP)
+        return dialer.connect(host: host, port: port, deadline: .now() + .seconds(Int64(timeoutSeconds)), on: loop) {
+            $0.eventLoop.makeSucceededVoidFuture()
+        }.map { channel -> ProbeOutcome in
+            channel.close(promise: nil)
+            return .success()
+        }.recover { error in
+            .failure("\(error)")
+        }
+    }
+
+    /// One run on one of the dialer's loops.
+    package func run(_ action: TCPSocketAction, target: ProbeTarget, timeoutSeconds: Int) async -> ProbeOutcome {
+        (try? await run(action, target: target, timeoutSeconds: timeoutSeconds, on: dialer.group.next()).get()) ?? .error("probe abandoned")
+    }
+}
