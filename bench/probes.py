@@ -73,6 +73,10 @@ def main():
     work = tempfile.mkdtemp(prefix="swiftlet-bench-probes-")
     root, run, manifests, logs = (f"{work}/root", f"{work}/run", f"{work}/manifests", f"{work}/logs")
     os.makedirs(manifests)
+    # The run dir on a tmpfs, as /run is on every systemd host (exec probes create and remove
+    # state files there at every run).
+    os.makedirs(run)
+    subprocess.run(["mount", "-t", "tmpfs", "-o", "size=512m", "tmpfs", run], check=True)
     agent = None
     try:
         build_image(work, swiftlet, root)
@@ -89,7 +93,7 @@ def main():
                                   "--token-auth-file", f"{work}/tokens.csv"],
                                  stdout=subprocess.DEVNULL, stderr=open(f"{work}/agent.log", "w"))
         time.sleep(1)
-        base = 21000 + (os.getpid() % 200) * 100
+        base = 20000 + (os.getpid() % 80) * 120  # below the ephemeral range (32768-60999)
         for i in range(n):
             port = base + i
             h = handlers(port)
@@ -101,11 +105,17 @@ def main():
             time.sleep(0.5)
         ready = ready_count(root)
         if ready < n:
-            raise SystemExit(f"only {ready} of {n} pods became ready; see {work}/agent.log")
+            shutil.copy(f"{work}/agent.log", "/tmp/swiftlet-bench-probes-agent.log")
+            subprocess.run(f"{swiftlet} ps -a --root-dir {root} | grep -v ' 1/1 ' | head -20", shell=True)
+            raise SystemExit(f"only {ready} of {n} pods became ready; agent log in /tmp/swiftlet-bench-probes-agent.log")
         time.sleep(5)  # startup probes are done; liveness and readiness run every second
         b0, p0 = scrape(api, token)
         c0, t0 = cpu_seconds(agent.pid), time.time()
-        time.sleep(20)
+        if os.environ.get("BENCH_PROFILE"):  # a perf profile of the agent during the window
+            subprocess.run(["perf", "record", "-F", "499", "-g", "-p", str(agent.pid), "-o", os.environ["BENCH_PROFILE"],
+                            "--", "sleep", "20"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        else:
+            time.sleep(20)
         cpu = (cpu_seconds(agent.pid) - c0) / (time.time() - t0)
         b1, p1 = scrape(api, token)
         rss, anon, file_backed = rss_kib(agent.pid)

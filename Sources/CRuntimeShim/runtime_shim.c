@@ -189,6 +189,7 @@ int shim_wifsignaled(int status) { return WIFSIGNALED(status); }
 int shim_wtermsig(int status) { return WTERMSIG(status); }
 
 int shim_malloc_trim(size_t pad) { return malloc_trim(pad); }
+int shim_malloc_arena_max(int n) { return mallopt(M_ARENA_MAX, n); }
 
 int shim_errno(void) { return errno; }
 void shim_set_errno(int value) { errno = value; }

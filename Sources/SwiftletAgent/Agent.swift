@@ -1,3 +1,4 @@
+import CRuntimeShim
 import Foundation
 import Logging
 import ServiceLifecycle
@@ -34,6 +35,9 @@ public struct Agent: Sendable {
     /// - Throws: `AgentError` when a directory it needs cannot be created or the static pod
     ///   directory cannot be read at start.
     public func run() async throws {
+        // A long-lived daemon with many short-lived threads (NIO, probes, exec): two malloc
+        // arenas instead of up to eight per core keep freed memory from being stranded.
+        _ = shim_malloc_arena_max(2)
         for dir in [loaded.agent.rootDir, loaded.agent.runDir] {
             do {
                 try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true,

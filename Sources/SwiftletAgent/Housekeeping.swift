@@ -1,3 +1,4 @@
+import CRuntimeShim
 import Foundation
 import Logging
 import ServiceLifecycle
@@ -47,6 +48,8 @@ struct HousekeepingService: ServiceLifecycle.Service {
                 metrics.setRunningPods(running)
                 for (state, count) in containers { metrics.setRunningContainers(count, state: state) }
                 heartbeat.beat()
+                // Free heap pages go back to the kernel instead of counting as the agent's memory.
+                _ = shim_malloc_trim(0)
                 do { try await Task.sleep(for: interval) } catch { return }
             }
         }

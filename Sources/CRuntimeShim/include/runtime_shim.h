@@ -108,6 +108,9 @@ int shim_wtermsig(int status);
 /// malloc_trim(3): returns free heap pages to the kernel.
 int shim_malloc_trim(size_t pad);
 
+/// mallopt(M_ARENA_MAX, n): at most `n` malloc arenas, however many threads allocate.
+int shim_malloc_arena_max(int n);
+
 /// Creates a network namespace and bind-mounts it at `path` (an existing file) from a
 /// short-lived child made with raw clone(2): the caller's threads never change namespace,
 /// and the child runs nothing but system calls, so this is safe in a multithreaded process.

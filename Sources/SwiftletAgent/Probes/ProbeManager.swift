@@ -8,11 +8,13 @@ import SwiftletAPI
 /// Runs every startup, liveness and readiness probe of every container on the node, as kubelet's
 /// prober manager and workers do, with one scheduler instead of a goroutine per probe.
 ///
-/// One loop sleeps on the injected clock until the earliest due probe, starts every probe that is
-/// due (at most `maxConcurrentProbes` at once) and puts each back at its next period. So a test
-/// drives it entirely with ``ManualClock``. The manager runs on one NIO event loop, where its
-/// httpGet, tcpSocket and grpc runs also happen from connect to result: a run costs no thread
-/// hop and no task of its own (an exec run is a short-lived task, the command blocking elsewhere).
+/// Due times sit in one min-heap; a single timer wakes the manager at the earliest, when it starts
+/// every probe due within the next 5 ms (at most `maxConcurrentProbes` in flight) and books each
+/// again one period later. The timer runs on the injected clock, so a test drives everything with
+/// ``ManualClock``; on ``SystemClock`` it is a timer of the manager's event loop. The manager runs
+/// on that one NIO event loop, where its httpGet, tcpSocket and grpc runs also happen from connect
+/// to result: a run costs no thread hop and no task of its own (an exec run is a short-lived task,
+/// its command blocking on the exec runner's threads).
 ///
 /// Semantics, after kubelet's `pkg/kubelet/prober`:
 /// - Results start as readiness failure, liveness success, startup unknown, and flip only after
@@ -75,9 +77,14 @@ public actor ProbeManager: ServiceLifecycle.Service {
     private var inFlight: Set<UInt64> = []
     private var nextEpoch: UInt64 = 0
     private var counters: [ProbeCounterKey: UInt64] = [:]
-    private var sleeper: Task<Void, Never>?
-    private var sleepingUntil: Date?
-    private var looping = false
+    /// The armed wake-up: its due time, and how to disarm it.
+    private var timer: (due: Date, generation: UInt64, cancel: @Sendable () -> Void)?
+    private var timerGeneration: UInt64 = 0
+    private var running = false
+    /// True while due probes are being started: the timer is set once, afterwards.
+    private var dispatching = false
+    private var stopRequested = false
+    private var stopContinuation: CheckedContinuation<Void, Never>?
     private var idleWaiters: [CheckedContinuation<Void, Never>] = []
 
     /// A manager whose exec probes run through `exec` and whose network probes run on `eventLoopGroup`.
@@ -178,12 +185,16 @@ public actor ProbeManager: ServiceLifecycle.Service {
     /// Kubelet's `StopLivenessAndStartup` for a terminating pod: liveness and startup results
     /// become success and stop, so a shutting-down container is not restarted; readiness goes on.
     public func stopLivenessAndStartup(podUID: String) {
+        var containers: Set<String> = []
         for (key, var worker) in workers where key.podUID == podUID && key.kind != .readiness {
             worker.value = .success
             worker.held = true
             worker.due = nil
             workers[key] = worker
+            containers.insert(key.container)
         }
+        // A container that had not started counts as started now: its readiness probe may run.
+        for container in containers { releaseGatedProbes(podUID: podUID, containerName: container) }
     }
 
     // MARK: Queries
@@ -217,37 +228,39 @@ public actor ProbeManager: ServiceLifecycle.Service {
     /// Runs the scheduler until the task is cancelled or a graceful shutdown begins. Runs in
     /// flight then end on their own (by their timeout at the latest), unreported.
     public func run() async throws {
-        guard !looping else { throw ProbeSupport.Failure("the probe manager is already running") }
-        looping = true
-        defer { looping = false }
-        await cancelWhenGracefulShutdown { await self.schedulerLoop() }
+        guard !running else { throw ProbeSupport.Failure("the probe manager is already running") }
+        running = true
+        stopRequested = false
+        arm()
+        resumeIdleWaiters()
+        await cancelWhenGracefulShutdown { await self.waitForStop() }
+        running = false
+        timer?.cancel()
+        timer = nil
         workers.removeAll()
+        pending.removeAll()
         let waiters = idleWaiters
         idleWaiters = []
         for waiter in waiters { waiter.resume() }
     }
 
-    private func schedulerLoop() async {
+    private func waitForStop() async {
         await withTaskCancellationHandler {
-            while !Task.isCancelled {
-                dispatchDue()
-                let deadline = schedule.first?.due ?? clock.now().addingTimeInterval(3600)
-                let clock = self.clock
-                let sleeper = Task { _ = try? await clock.sleep(until: deadline) }
-                self.sleeper = sleeper
-                sleepingUntil = deadline
-                resumeIdleWaiters()
-                await sleeper.value
-                self.sleeper = nil
-                sleepingUntil = nil
-            }
+            if stopRequested || Task.isCancelled { return }
+            await withCheckedContinuation { stopContinuation = $0 }
         } onCancel: {
-            Task { await self.wake() }
+            Task { await self.requestStop() }
         }
     }
 
+    private func requestStop() {
+        stopRequested = true
+        stopContinuation?.resume()
+        stopContinuation = nil
+    }
+
     /// Returns once nothing is running or due: every run the clock has made due has finished
-    /// and been reported, and the loop sleeps until a later time. Tests call it after moving a
+    /// and been reported, and the timer waits for a later time. Tests call it after moving a
     /// ``ManualClock``.
     package func waitUntilIdle() async {
         if isIdle { return }
@@ -255,9 +268,9 @@ public actor ProbeManager: ServiceLifecycle.Service {
     }
 
     private var isIdle: Bool {
-        guard sleeper != nil, let sleepingUntil, inFlight.isEmpty, pending.isEmpty else { return false }
-        let now = clock.now()
-        return sleepingUntil > now && (schedule.first.map { $0.due > now } ?? true)
+        guard running, inFlight.isEmpty, pending.isEmpty else { return false }
+        guard let first = schedule.first else { return true }
+        return !isDue(first.due, now: clock.now()) && timer?.due == first.due
     }
 
     private func resumeIdleWaiters() {
@@ -267,9 +280,57 @@ public actor ProbeManager: ServiceLifecycle.Service {
         for waiter in waiters { waiter.resume() }
     }
 
-    /// Ends the loop's current sleep early.
-    private func wake() {
-        sleeper?.cancel()
+    /// Probes due this close together run in one go: fewer wake-ups of the loop, at the price of
+    /// starting a probe up to this early.
+    private static let batchWindow: TimeInterval = 0.005
+
+    private func isDue(_ due: Date, now: Date) -> Bool {
+        due.timeIntervalSince(now) <= Self.batchWindow
+    }
+
+    /// Sets the wake-up for the earliest entry. On the system clock it is a timer of the
+    /// manager's own event loop, which costs no thread hop; on any other clock, a task sleeping
+    /// on that clock.
+    private func arm() {
+        guard running, !dispatching else { return }
+        guard let due = schedule.first?.due else {
+            timer?.cancel()
+            timer = nil
+            return
+        }
+        if let timer, timer.due == due { return }
+        timer?.cancel()
+        timerGeneration &+= 1
+        let generation = timerGeneration
+        if clock is SystemClock {
+            let delay = max(0, due.timeIntervalSince(clock.now()))
+            let scheduled = loop.scheduleTask(in: .nanoseconds(Int64(delay * 1e9))) { [self] in
+                // Scheduled tasks of the manager's loop run on the manager's executor.
+                self.assumeIsolated { $0.fire(generation) }
+            }
+            timer = (due, generation, { scheduled.cancel() })
+        } else {
+            let clock = self.clock
+            let task = Task { [self] in
+                do {
+                    try await clock.sleep(until: due)
+                } catch {
+                    return
+                }
+                self.fire(generation)
+            }
+            timer = (due, generation, { task.cancel() })
+        }
+    }
+
+    private func fire(_ generation: UInt64) {
+        guard running, timer?.generation == generation else { return }
+        timer = nil
+        dispatching = true
+        dispatchDue()
+        dispatching = false
+        arm()
+        resumeIdleWaiters()
     }
 
     private func scheduleRun(_ key: Key, at due: Date) {
@@ -277,12 +338,12 @@ public actor ProbeManager: ServiceLifecycle.Service {
         worker.due = due
         workers[key] = worker
         schedule.push(due: due, key: key, epoch: worker.epoch)
-        if let sleepingUntil, due < sleepingUntil { wake() }
+        if running, timer == nil || due < timer!.due { arm() }
     }
 
     private func dispatchDue() {
         let now = clock.now()
-        while let entry = schedule.first, entry.due <= now {
+        while let entry = schedule.first, isDue(entry.due, now: now) {
             _ = schedule.pop()
             guard let worker = workers[entry.key], worker.epoch == entry.epoch, worker.due == entry.due else { continue }
             let period = Double(worker.timing.period)
@@ -443,6 +504,8 @@ public actor ProbeManager: ServiceLifecycle.Service {
     }
 
     private func log(outcome: ProbeOutcome, result: ProbeResult, changed: Bool, restart: ProbeRestart?, target: ProbeTarget, kind: ProbeKind) {
+        // Most runs succeed as before: they log nothing, and build no metadata.
+        guard restart != nil || changed || (result != .success && logger.logLevel <= .debug) else { return }
         var metadata = metadata(target, kind)
         metadata["output"] = "\(outcome.output.prefix(256))"
         if restart != nil {

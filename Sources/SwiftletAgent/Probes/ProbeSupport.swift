@@ -94,7 +94,7 @@ package enum ProbeSupport {
     }
 
     private static func expand(_ text: String, _ values: [String: String]) -> String {
-        guard text.contains("$") else { return text }
+        guard text.utf8.contains(UInt8(ascii: "$")) else { return text }
         let chars = Array(text)
         var out = ""
         var i = 0
