@@ -56,10 +56,11 @@ build-tests: build
 test: test-unit test-cgroup2
 
 # Three runs, so that tests which block a thread (process waits, the end-to-end tests' polling)
-# cannot starve the two-thread cooperative pool that the HTTPS server tests' handlers run on.
+# cannot starve the two-thread cooperative pool that the HTTPS server's and the prober's
+# time-bounded tests run on.
 test-unit: build-tests
-	$(SWIFT) test -c $(CONFIG) --skip-build --disable-xctest --skip 'SwiftletE2ETests|AgentServer'
-	$(SWIFT) test -c $(CONFIG) --skip-build --disable-xctest --filter 'AgentServer'
+	$(SWIFT) test -c $(CONFIG) --skip-build --disable-xctest --skip 'SwiftletE2ETests|AgentServer|Probe'
+	$(SWIFT) test -c $(CONFIG) --skip-build --disable-xctest --filter 'AgentServer|Probe'
 	$(SWIFT) test -c $(CONFIG) --skip-build --disable-xctest --filter 'SwiftletE2ETests'
 
 include scripts/cgroup2-vm/cgroup2.mk
