@@ -17,7 +17,13 @@ struct TestCgroup {
                 if let dir = layout.directory(of: path, controller: controller) { dirs.append(dir) }
             }
         case .v2:
-            dirs.append(layout.directory(of: path, controller: "")!)
+            let dir = layout.directory(of: path, controller: "")!
+            // v2 gives a child the cpu, memory and pids files only once its parent delegates them.
+            let parent = (dir as NSString).deletingLastPathComponent
+            for controller in ["+cpu", "+memory", "+pids"] {
+                try? controller.write(toFile: parent + "/cgroup.subtree_control", atomically: false, encoding: .utf8)
+            }
+            dirs.append(dir)
         }
         directories = dirs
         var made: [String] = []
