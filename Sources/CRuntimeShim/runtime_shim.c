@@ -14,7 +14,9 @@
 #include <linux/seccomp.h>
 #include <sys/eventfd.h>
 #include <sys/ioctl.h>
+#include <sys/mman.h>
 #include <sys/mount.h>
+#include <stdio.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/signalfd.h>
@@ -190,6 +192,31 @@ int shim_wtermsig(int status) { return WTERMSIG(status); }
 
 int shim_malloc_trim(size_t pad) { return malloc_trim(pad); }
 int shim_malloc_arena_max(int n) { return mallopt(M_ARENA_MAX, n); }
+
+#ifndef MADV_PAGEOUT
+#define MADV_PAGEOUT 21
+#endif
+
+int shim_release_file_pages(void) {
+    FILE *maps = fopen("/proc/self/maps", "re");
+    if (maps == NULL) return -1;
+    char line[4352];
+    int released = 0, failed = 0;
+    while (fgets(line, sizeof line, maps) != NULL) {
+        unsigned long start = 0, end = 0, offset = 0, inode = 0;
+        char perms[8] = {0}, device[32] = {0};
+        if (sscanf(line, "%lx-%lx %7s %lx %31s %lu", &start, &end, perms, &offset, device, &inode) != 6) continue;
+        // Only private mappings of files: no heap, stack, vdso or anonymous memory, and no
+        // shared file mappings (their pages may be written through by others).
+        if (inode == 0 || perms[3] != 'p' || end <= start) continue;
+        void *address = (void *)start;
+        size_t length = end - start;
+        (void)madvise(address, length, MADV_RANDOM);
+        if (madvise(address, length, MADV_PAGEOUT) == 0) released++; else failed++;
+    }
+    fclose(maps);
+    return failed > 0 && released == 0 ? -1 : released;
+}
 
 int shim_errno(void) { return errno; }
 void shim_set_errno(int value) { errno = value; }

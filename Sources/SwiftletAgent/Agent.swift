@@ -84,7 +84,14 @@ public struct Agent: Sendable {
         let (probeUpdates, probeUpdatesIn) = AsyncStream<ProbeUpdate>.makeStream()
         let probes = ProbeManager(
             clock: clock, exec: RuntimeProbeExecRunner(runtime: runtime, scratchDir: loaded.agent.runDir + "/probes"),
-            logger: logger, onUpdate: { probeUpdatesIn.yield($0) })
+            logger: logger, onUpdate: { update in
+                metrics.recordProbe(probeType: update.kind.eventName, result: update.result.metricLabel,
+                                    container: update.containerName, pod: update.podName, namespace: update.namespace,
+                                    podUID: update.podUID)
+                metrics.observeProbeDelay(update.startedAt.timeIntervalSince(update.scheduledAt))
+                // Most runs repeat the last result: only the metrics count them.
+                if update.affectsStatus { probeUpdatesIn.yield(update) }
+            })
         let services = PodServices(
             runtime: runtime, images: nodeImages, watcher: watcher,
             clock: clock,

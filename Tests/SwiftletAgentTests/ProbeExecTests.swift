@@ -112,6 +112,26 @@ struct ProbeExecContainerTests {
         #expect(try box.runtime.state(id: box.id).status == .running, "the container itself lives on")
         #expect((try? FileManager.default.contentsOfDirectory(atPath: box.dir + "/probes"))?.isEmpty ?? true, "no output files left")
     }
+
+    @Test("an exec template serves many runs, each with its own command and environment, leaves nothing behind, and is refused once the container stops")
+    func template() async throws {
+        let box = try ProbeTestContainer()
+        defer { box.remove() }
+        let template = try box.runtime.prepareExec(id: box.id)
+        let out = box.dir + "/exec.log"
+        #expect(try box.runtime.exec(template, args: ["/bin/busybox", "sh", "-c", "exit $CODE"], environment: ["CODE=4"],
+                                     output: .criLog(out)) == 4)
+        #expect(try box.runtime.exec(template, args: ["/bin/busybox", "sh", "-c", "echo $CODE $(/bin/busybox hostname)"],
+                                     environment: ["CODE=5"], output: .criLog(out)) == 0)
+        let log = try String(contentsOfFile: out, encoding: .utf8)
+        #expect(log.hasSuffix(" stdout F 5 probe-box\n"), "got \(log)")
+        let state = try FileManager.default.contentsOfDirectory(atPath: box.dir + "/run/" + box.id)
+        #expect(!state.contains { $0.hasPrefix("exec-") }, "exec state directories are removed: \(state)")
+
+        try box.runtime.kill(id: box.id, signal: SIGKILL, all: true)
+        try await probeWaitFor { (try? box.runtime.state(id: box.id).status) == .stopped }
+        #expect(throws: RuntimeError.self) { try box.runtime.exec(template, args: ["/bin/busybox", "true"]) }
+    }
 }
 
 /// A running container from a `runc spec` bundle whose rootfs holds only /bin/busybox.

@@ -111,6 +111,14 @@ int shim_malloc_trim(size_t pad);
 /// mallopt(M_ARENA_MAX, n): at most `n` malloc arenas, however many threads allocate.
 int shim_malloc_arena_max(int n);
 
+/// Gives back the resident pages of this process's private file mappings (its code and
+/// read-only data, and those of its libraries): MADV_RANDOM, so that a later fault reads only
+/// the page it needs instead of a read-ahead window, then MADV_PAGEOUT (Linux 5.4+), which
+/// reclaims the clean pages that no other process maps. Nothing is lost: a page touched again
+/// is faulted back in from the file; written (copy-on-write) pages are left alone without swap.
+/// Returns the number of mappings released, or -1 (with errno) when none could be.
+int shim_release_file_pages(void);
+
 /// Creates a network namespace and bind-mounts it at `path` (an existing file) from a
 /// short-lived child made with raw clone(2): the caller's threads never change namespace,
 /// and the child runs nothing but system calls, so this is safe in a multithreaded process.

@@ -456,10 +456,8 @@ public actor PodWorker {
 
     /// A probe result for one of the pod's containers: readiness and startup feed the status,
     /// a failed liveness or startup probe restarts the container, as kubelet does.
+    /// Applies a probe run's result (the agent's probe callback counted it in the metrics).
     public func probeUpdate(_ update: ProbeUpdate) async {
-        services.metrics.recordProbe(probeType: update.kind.eventName, result: update.result.metricLabel,
-                                     container: update.containerName, pod: name, namespace: namespace, podUID: uid)
-        services.metrics.observeProbeDelay(update.startedAt.timeIntervalSince(update.scheduledAt))
         guard !terminating, evictionMessage == nil,
               let i = slots.firstIndex(where: { $0.spec.name == update.containerName }),
               slots[i].id == update.containerID, slots[i].running else { return }
@@ -467,8 +465,10 @@ public actor PodWorker {
             services.events.record(pod, container: update.containerName, event.type == "Warning" ? .warning : .normal,
                                    reason: event.reason, message: event.message)
         }
-        slots[i].probeState = update.state
-        writeStatus()
+        if slots[i].probeState != update.state {
+            slots[i].probeState = update.state
+            writeStatus()
+        }
         if let restart = update.restart, let id = slots[i].id {
             logger.info("restarting container after a failed probe", metadata: [
                 "container": "\(update.containerName)", "probe": "\(update.kind.rawValue)", "message": "\(restart.message)"])

@@ -53,6 +53,8 @@ public actor ProbeManager: ServiceLifecycle.Service {
         /// The due time of the worker's live schedule entry; nil when not scheduled.
         var due: Date?
         var running = false
+        /// Whether a run's result went out with `affectsStatus` since this worker began.
+        var reported = false
     }
 
     private struct Pending {
@@ -459,6 +461,9 @@ public actor ProbeManager: ServiceLifecycle.Service {
                 }
             }
         }
+        // A worker's first result always goes out: the pod worker knows nothing of it yet.
+        let affectsStatus = changed || restart != nil || !events.isEmpty || !worker.reported
+        worker.reported = true
         workers[key] = worker
         if startupSucceeded { releaseGatedProbes(podUID: key.podUID, containerName: key.container) }
 
@@ -468,7 +473,7 @@ public actor ProbeManager: ServiceLifecycle.Service {
             podUID: target.podUID, podName: target.podName, namespace: target.namespace, containerName: target.containerName,
             containerID: target.containerID, kind: kind, result: result, output: outcome.output, value: worker.value,
             changed: changed, state: state, restart: restart, events: events, scheduledAt: scheduled, startedAt: startedAt,
-            finishedAt: clock.now()))
+            finishedAt: clock.now(), affectsStatus: affectsStatus))
     }
 
     /// Once the startup probe succeeds, liveness and readiness start (readiness at once, as

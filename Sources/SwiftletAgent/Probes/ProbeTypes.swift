@@ -153,10 +153,14 @@ public struct ProbeUpdate: Sendable {
     public var startedAt: Date
     /// When the run finished.
     public var finishedAt: Date
+    /// False when the run only repeated what the worker already reported (same kept result, no
+    /// events, no restart): the pod worker has nothing to do, only the metrics count it.
+    public var affectsStatus: Bool
 
     public init(podUID: String, podName: String, namespace: String, containerName: String, containerID: String,
                 kind: ProbeKind, result: ProbeResult, output: String, value: ProbeResult, changed: Bool, state: ProbeState,
-                restart: ProbeRestart?, events: [ProbeEvent], scheduledAt: Date, startedAt: Date, finishedAt: Date) {
+                restart: ProbeRestart?, events: [ProbeEvent], scheduledAt: Date, startedAt: Date, finishedAt: Date,
+                affectsStatus: Bool = true) {
         self.podUID = podUID
         self.podName = podName
         self.namespace = namespace
@@ -173,6 +177,7 @@ public struct ProbeUpdate: Sendable {
         self.scheduledAt = scheduledAt
         self.startedAt = startedAt
         self.finishedAt = finishedAt
+        self.affectsStatus = affectsStatus
     }
 }
 

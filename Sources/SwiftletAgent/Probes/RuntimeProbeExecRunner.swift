@@ -16,9 +16,11 @@ public final class RuntimeProbeExecRunner: ProbeExecRunner {
     private let runtime: ContainerRuntime
     private let scratchDir: String
     private let pool: NIOThreadPool
-    /// Each container's own process from its config.json, which does not change while it
-    /// exists: decoding it costs more than the rest of a probe's own work.
-    private let processes = Mutex<[String: Spec.Process]>([:])
+    /// Each container's exec set-up (its own process from config.json, compiled seccomp
+    /// filter...), which does not change while it runs: working it out costs more than the rest
+    /// of a probe's own work.
+    private let templates = Mutex<[String: ExecTemplate]>([:])
+    private let scratchReady = Atomic<Bool>(false)
 
     /// - Parameters:
     ///   - scratchDir: where each run's output file lives while it runs; created on demand.
@@ -39,7 +41,10 @@ public final class RuntimeProbeExecRunner: ProbeExecRunner {
     public static let tokenVariable = "SWIFTLET_PROBE_EXEC"
 
     public func exec(containerID: String, command: [String], timeout: Duration) async throws -> ProbeExecResult {
-        try FileManager.default.createDirectory(atPath: scratchDir, withIntermediateDirectories: true)
+        if !scratchReady.load(ordering: .relaxed) {
+            try FileManager.default.createDirectory(atPath: scratchDir, withIntermediateDirectories: true)
+            scratchReady.store(true, ordering: .relaxed)
+        }
         let token = String(UInt64.random(in: 1...UInt64.max), radix: 16)
         let logPath = scratchDir + "/probe-\(token).log"
         defer { unlink(logPath) }
@@ -48,11 +53,15 @@ public final class RuntimeProbeExecRunner: ProbeExecRunner {
         let code: Int32 = try await withTaskCancellationHandler {
             defer { finished.set() }
             return try await pool.runIfActive { [self] in
-                var process = try containerProcess(containerID)
-                process.args = command
-                process.terminal = false
-                process.env.append("\(Self.tokenVariable)=\(token)")
-                return try runtime.exec(id: containerID, process: process, output: .criLog(logPath))
+                let template = try template(containerID)
+                do {
+                    return try runtime.exec(template, args: command, environment: ["\(Self.tokenVariable)=\(token)"],
+                                            output: .criLog(logPath))
+                } catch {
+                    // A stopped container's template is of no more use.
+                    templates.withLock { _ = $0.removeValue(forKey: containerID) }
+                    throw error
+                }
             }
         } onCancel: {
             // The command may not have started yet: keep killing until the exec returns.
@@ -64,24 +73,36 @@ public final class RuntimeProbeExecRunner: ProbeExecRunner {
                 }
             }
         }
-        let text = (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? ""
         var reader = CRILogReader()
-        let output = reader.feed(text).map { $0.content + "\n" }.joined()
+        let output = reader.feed(Self.readOutput(logPath)).map { $0.content + "\n" }.joined()
         return ProbeExecResult(exitCode: code, output: output)
     }
 
-    private func containerProcess(_ containerID: String) throws -> Spec.Process {
-        if let cached = processes.withLock({ $0[containerID] }) { return cached }
-        let state = try runtime.state(id: containerID)
-        guard let process = try Spec.load(bundle: state.bundle).process else {
-            throw ProbeSupport.Failure("container \(containerID) has no process to exec from")
-        }
-        processes.withLock { cache in
+    private func template(_ containerID: String) throws -> ExecTemplate {
+        if let cached = templates.withLock({ $0[containerID] }) { return cached }
+        let template = try runtime.prepareExec(id: containerID)
+        templates.withLock { cache in
             // Containers come and go; an occasional reset keeps dead ones from piling up.
             if cache.count >= 1024 { cache.removeAll() }
-            cache[containerID] = process
+            cache[containerID] = template
         }
-        return process
+        return template
+    }
+
+    /// The output file, at most the first 64 KiB (the probe keeps far less).
+    private static func readOutput(_ path: String) -> String {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { return "" }
+        defer { close(fd) }
+        var bytes = [UInt8](repeating: 0, count: 65536)
+        var count = 0
+        while count < bytes.count {
+            let n = bytes.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress! + count, $0.count - count) }
+            if n < 0 && errno == EINTR { continue }
+            if n <= 0 { break }
+            count += n
+        }
+        return String(decoding: bytes[..<count], as: UTF8.self)
     }
 
     /// Sends SIGKILL to every process of the container that carries `token` in its environment.

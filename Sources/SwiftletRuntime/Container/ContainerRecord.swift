@@ -58,9 +58,42 @@ enum FileIO {
     /// The fields of `/proc/PID/stat` after the command name: index 0 is the state (field 3),
     /// 1 the parent pid (field 4), 19 the start time (field 22). Nil when the process is gone.
     static func statFields(of pid: Int32) -> [Substring]? {
-        guard pid > 0, let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
-              let close = stat.lastIndex(of: ")") else { return nil }
+        guard pid > 0, let stat = readSmallFile("/proc/\(pid)/stat"), let close = stat.lastIndex(of: ")") else { return nil }
         return stat[stat.index(after: close)...].split(separator: " ")
+    }
+
+    /// A file of at most 4 KiB (a /proc or state file) in one read, without Foundation's
+    /// file machinery; nil when it cannot be read.
+    static func readSmallFile(_ path: String) -> String? {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { return nil }
+        defer { close(fd) }
+        return withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 4096) { buffer -> String? in
+            var count = 0
+            while count < buffer.count {
+                let n = read(fd, buffer.baseAddress! + count, buffer.count - count)
+                if n < 0 && errno == EINTR { continue }
+                if n < 0 { return nil }
+                if n == 0 { break }
+                count += n
+            }
+            return String(decoding: UnsafeBufferPointer(rebasing: buffer[..<count]), as: UTF8.self)
+        }
+    }
+
+    /// Writes `bytes` to a new file at `path` (no temp file, no fsync): for files in a private
+    /// directory that only a process started afterwards reads.
+    static func writeNewFile(_ bytes: [UInt8], to path: String, mode: mode_t = 0o600) throws {
+        let fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode)
+        guard fd >= 0 else { throw RuntimeError.system("open(\(path)): \(errnoText())") }
+        defer { close(fd) }
+        var offset = 0
+        while offset < bytes.count {
+            let n = bytes.withUnsafeBytes { write(fd, $0.baseAddress! + offset, $0.count - offset) }
+            if n < 0 && errno == EINTR { continue }
+            guard n > 0 else { throw RuntimeError.system("write(\(path)): \(errnoText())") }
+            offset += n
+        }
     }
 
     /// The process start time (clock ticks since boot) of `pid`, nil when it does not exist.

@@ -1,6 +1,18 @@
 import Foundation
 import SwiftletRuntimeInit
 
+/// What an exec in one container starts from, worked out once: the container's record and
+/// the process plan (user, capabilities, rlimits, the namespaces to join, the compiled seccomp
+/// filter). A prober that execs into the same container every second builds it once and skips
+/// reading and decoding config.json and compiling the filter at every run.
+public struct ExecTemplate: Sendable {
+    public let containerID: String
+    let record: ContainerRecord
+    let process: Spec.Process
+    let plan: InitPlan
+    let cgroupProcs: [String]
+}
+
 extension ContainerRuntime {
     /// Runs an extra process in a running container: it joins the container's namespaces and
     /// cgroup, and gets the container's (or `process`'s) user, capabilities, rlimits and
@@ -11,6 +23,14 @@ extension ContainerRuntime {
     ///     container's own process from config.json with `args` replaced.
     /// - Returns: its exit code, 128 + signal when killed.
     public func exec(id: String, process: Spec.Process? = nil, args: [String] = [], output: Output = .inherit) throws -> Int32 {
+        let template = try prepareExec(id: id, process: process)
+        return try exec(template, args: process == nil ? args : nil, output: output)
+    }
+
+    /// Works out an exec's set-up in container `id` for ``exec(_:args:environment:output:)``;
+    /// `process` nil takes the container's own from config.json. The template stays valid while
+    /// this instance of the container runs.
+    public func prepareExec(id: String, process: Spec.Process? = nil) throws -> ExecTemplate {
         let record = try load(id)
         let state = self.state(of: record)
         guard state.status == .running || state.status == .created else {
@@ -22,32 +42,10 @@ extension ContainerRuntime {
         } catch {
             throw RuntimeError.invalidSpec("container \"\(id)\": \(error)")
         }
-        var chosen: Spec.Process
-        if let process {
-            chosen = process
-        } else {
-            guard var own = spec.process else { throw RuntimeError.invalidSpec("process: required") }
-            own.args = args
-            chosen = own
-        }
-        guard !chosen.args.isEmpty else { throw RuntimeError.invalidSpec("process.args: must not be empty") }
-
-        let dir = stateDir(id) + "/exec-\(UInt32.random(in: 0...UInt32.max))"
-        guard mkdir(dir, 0o700) == 0 else { throw RuntimeError.system("mkdir(\(dir)): \(errnoText())") }
-        defer { try? FileManager.default.removeItem(atPath: dir) }
-        let fifo = dir + "/exec.fifo"
-        // 0622 like runc's exec.fifo: a user namespace's root (an unmapped host uid) must open it
-        // for writing; chmod again because mkfifo honours the umask.
-        guard mkfifo(fifo, 0o622) == 0, chmod(fifo, 0o622) == 0 else { throw RuntimeError.system("mkfifo(\(fifo)): \(errnoText())") }
-
+        guard let chosen = process ?? spec.process else { throw RuntimeError.invalidSpec("process: required") }
         let handle = cgroups.open(path: record.cgroupPath)
-        let stdio: InitPlan.Stdio
-        switch output {
-        case .inherit: stdio = .inherit
-        case .criLog(let path): stdio = .criLog(path: path)
-        }
-        let files = InitPlanBuilder.Files(stateDir: dir, execFifo: fifo, exitFile: dir + "/exit", stdio: stdio,
-                                          cgroupProcs: handle.controllerPaths.values.sorted().map { $0 + "/cgroup.procs" })
+        let cgroupProcs = handle.controllerPaths.values.sorted().map { $0 + "/cgroup.procs" }
+        let files = InitPlanBuilder.Files(stateDir: "", execFifo: "", exitFile: "", stdio: .inherit, cgroupProcs: cgroupProcs)
         var plan = InitPlanBuilder.processPlan(chosen, files: files)
         plan.capabilities = try InitPlanBuilder.capabilities(chosen.capabilities, field: "process.capabilities")
         plan.rlimits = try InitPlanBuilder.rlimits(chosen.rlimits)
@@ -70,15 +68,62 @@ extension ContainerRuntime {
                 throw RuntimeError.invalidSpec("linux.seccomp: \(error)")
             }
         }
-        try FileIO.writeAtomically(Data(plan.encode()), to: dir + "/" + Monitor.planFileName)
+        return ExecTemplate(containerID: id, record: record, process: chosen, plan: plan, cgroupProcs: cgroupProcs)
+    }
+
+    /// Runs a process in the container of `template`, as ``exec(id:process:args:output:)``
+    /// does, with `args` (nil: the template's process's own) and `environment` added to the
+    /// process's. Blocks until it exits.
+    /// - Throws: `RuntimeError.state` once the container's init is gone.
+    public func exec(_ template: ExecTemplate, args: [String]? = nil, environment: [String] = [], output: Output = .inherit) throws -> Int32 {
+        let id = template.containerID
+        let record = template.record
+        // The container must still be this instance: no exit recorded, its init alive.
+        if access(stateDir(id) + "/exit", F_OK) == 0 || Self.initIsGone(record) {
+            throw RuntimeError.state("cannot exec in container \"\(id)\": it is stopped")
+        }
+        var plan = template.plan
+        if let args { plan.args = args }
+        plan.env += environment
+        guard !plan.args.isEmpty else { throw RuntimeError.invalidSpec("process.args: must not be empty") }
+
+        let dir = stateDir(id) + "/exec-\(UInt32.random(in: 0...UInt32.max))"
+        guard mkdir(dir, 0o700) == 0 else { throw RuntimeError.system("mkdir(\(dir)): \(errnoText())") }
+        defer { Self.removeExecDirectory(dir) }
+        let fifo = dir + "/exec.fifo"
+        // 0622 like runc's exec.fifo: a user namespace's root (an unmapped host uid) must open it
+        // for writing; chmod again because mkfifo honours the umask.
+        guard mkfifo(fifo, 0o622) == 0, chmod(fifo, 0o622) == 0 else { throw RuntimeError.system("mkfifo(\(fifo)): \(errnoText())") }
+
+        plan.stateDir = dir
+        plan.execFifoPath = fifo
+        plan.exitFilePath = dir + "/exit"
+        switch output {
+        case .inherit: plan.stdio = .inherit
+        case .criLog(let path): plan.stdio = .criLog(path: path)
+        }
+        // A fresh private directory that only the monitor started below reads: no temp file
+        // and rename needed.
+        try FileIO.writeNewFile(plan.encode(), to: dir + "/" + Monitor.planFileName)
         let (monitorPid, pid) = try spawnMonitor(stateDir: dir, inheritStdio: output == .inherit)
         try release(fifo: fifo, pid: pid, what: "exec process in container \"\(id)\"")
         Self.waitForExit(of: monitorPid, timeout: nil)
-        guard let text = try? String(contentsOfFile: dir + "/exit", encoding: .utf8), let exit = ExitRecord(parsing: text) else {
+        guard let text = FileIO.readSmallFile(dir + "/exit"), let exit = ExitRecord(parsing: text) else {
             throw RuntimeError.monitor("exec in container \"\(id)\": the monitor recorded no exit status")
         }
         if let error = exit.error, exit.startedAt == 0 { throw RuntimeError.monitor(error) }
         return exit.exitCode
+    }
+
+    /// Removes an exec's state directory: the files the monitor leaves are known, so unlinking
+    /// them beats walking the directory; anything else falls back to a recursive removal.
+    static func removeExecDirectory(_ dir: String) {
+        for name in [Monitor.planFileName, "exec.fifo", "exit", Monitor.initPidFileName] {
+            unlink(dir + "/" + name)
+        }
+        if rmdir(dir) != 0 && errno != ENOENT {
+            try? FileManager.default.removeItem(atPath: dir)
+        }
     }
 
     /// Opens an exec FIFO for reading, which lets the paused init (blocked opening it for

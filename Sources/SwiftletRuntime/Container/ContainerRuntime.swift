@@ -221,7 +221,10 @@ public struct ContainerRuntime: Sendable {
 
     /// Whether the container's init has exited (dead, a zombie, or its pid reused).
     static func initIsGone(_ record: ContainerRecord) -> Bool {
-        FileIO.isDeadOrZombie(record.pid) || FileIO.startTime(of: record.pid) != record.pidStartTime
+        // One read of /proc/PID/stat: the state (a zombie is gone) and the start time (a
+        // recycled pid is not the init).
+        guard let fields = FileIO.statFields(of: record.pid), fields.count > 19 else { return true }
+        return fields[0] == "Z" || fields[0] == "X" || UInt64(fields[19]) != record.pidStartTime
     }
 
     /// The exit file the monitor wrote, if the container has exited.
