@@ -97,6 +97,8 @@ def main():
         for i in range(n):
             port = base + i
             h = handlers(port)
+            if os.environ.get("BENCH_PROBE_KIND"):  # one handler kind only: exec, http or tcp
+                h = [h[["exec", "http", "tcp"].index(os.environ["BENCH_PROBE_KIND"])]] * 3
             startup, liveness, readiness = h[i % 3], h[(i + 1) % 3], h[(i + 2) % 3]
             with open(f"{manifests}/q{i}.yaml", "w") as f:
                 f.write(MANIFEST.format(i=i, port=port, startup=startup, liveness=liveness, readiness=readiness))

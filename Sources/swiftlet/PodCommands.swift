@@ -185,21 +185,21 @@ struct LogsCommand: ParsableCommand {
             throw AgentError.invalid("no log for container \"\(name)\" in pod \"\(found.metadata.name ?? "")\" (\(path))")
         }
         var reader = CRILogReader()
-        let lines = reader.feed(String(decoding: handle.readDataToEndOfFile(), as: UTF8.self))
+        let lines = reader.feed(handle.readDataToEndOfFile())
         for line in tail.map({ Array(lines.suffix(max(0, $0))) }) ?? lines { emit(line) }
         guard follow, !previous else { return }
         let uid = found.metadata.uid ?? ""
         while true {
             let data = handle.readDataToEndOfFile()
             if !data.isEmpty {
-                for line in reader.feed(String(decoding: data, as: UTF8.self)) { emit(line) }
+                for line in reader.feed(data) { emit(line) }
                 continue
             }
             // Stop once the container instance is no longer running.
             let now = store.list().first { $0.metadata.uid == uid }
             let current = ((now?.status.initContainerStatuses ?? []) + (now?.status.containerStatuses ?? [])).first { $0.name == name }
             if current == nil || current?.state?.running == nil || Int(current?.restartCount ?? 0) != instance {
-                for line in reader.feed(String(decoding: handle.readDataToEndOfFile(), as: UTF8.self)) { emit(line) }
+                for line in reader.feed(handle.readDataToEndOfFile()) { emit(line) }
                 return
             }
             usleep(200_000)

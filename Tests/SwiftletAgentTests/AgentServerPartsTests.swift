@@ -1,4 +1,5 @@
 import Foundation
+import SwiftletAPI
 import Testing
 
 @testable import SwiftletAgent
@@ -59,20 +60,20 @@ struct AgentServerPartsTests {
 
     @Test("CRI timestamps parse to nanoseconds and print with nine fraction digits")
     func timestamps() {
-        func parse(_ s: String) -> Int64? { LogTimestamp.parse(Array(s.utf8)[...]) }
+        func parse(_ s: String) -> Int64? { RFC3339.parseNanoseconds(Array(s.utf8)[...]) }
         #expect(parse("1970-01-01T00:00:00Z") == 0)
         #expect(parse("2026-01-02T03:04:05Z") == Int64(1_767_323_045_000_000_000))
         #expect(parse("2026-01-02T03:04:05.123456789Z") == 1_767_323_045_123_456_789)
         #expect(parse("2026-01-02T03:04:05.1Z") == 1_767_323_045_100_000_000)
         #expect(parse("2026-01-02T04:04:05+01:00") == Int64(1_767_323_045_000_000_000))
-        #expect(parse("2026-01-02 03:04:05Z") == nil)
+        #expect(parse("2026-01-02 03:04:05Z") == Int64(1_767_323_045_000_000_000), "RFC 3339 §5.6 allows a space")
         #expect(parse("2026-01-02T03:04:05") == nil)
         #expect(parse("2026-13-02T03:04:05Z") == nil)
         var out: [UInt8] = []
-        LogTimestamp.appendFixed(unixNanos: 1_767_323_045_100_000_000, to: &out)
+        RFC3339.appendNanoFixed(unixNanos: 1_767_323_045_100_000_000, to: &out)
         #expect(String(decoding: out, as: UTF8.self) == "2026-01-02T03:04:05.100000000Z")
         out = []
-        LogTimestamp.appendFixed(unixNanos: 951_782_400_000_000_007, to: &out)
+        RFC3339.appendNanoFixed(unixNanos: 951_782_400_000_000_007, to: &out)
         #expect(String(decoding: out, as: UTF8.self) == "2000-02-29T00:00:00.000000007Z")
     }
 

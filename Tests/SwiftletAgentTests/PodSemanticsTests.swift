@@ -193,16 +193,21 @@ struct StaticPodIdentityTests {
 
 @Suite("CRI log reading and kubectl's STATUS column")
 struct NodeToolsTests {
-    @Test("partial (P) lines join until their full (F) line, per stream; a line split across reads waits for its end")
+    @Test("partial (P) lines join until their full (F) line, per stream; a line split across reads waits for its end; other lines are skipped")
     func criLog() {
         var reader = CRILogReader()
-        let first = reader.feed("2026-01-01T00:00:00.1Z stdout P hel\n2026-01-01T00:00:00.2Z stderr F oops\n2026-01-01T00:00:00.3Z stdout F lo\n2026-01-01T00:00:00.4Z std")
+        let first = reader.feed("2026-01-01T00:00:00.1Z stdout P hel\n2026-01-01T00:00:00.2Z stderr F oops\nnot a CRI line\n2026-01-01T00:00:00.3Z stdout F lo\n2026-01-01T00:00:00.4Z std".utf8)
         #expect(first == [
             CRILogReader.Line(time: "2026-01-01T00:00:00.2Z", stream: "stderr", content: "oops"),
             CRILogReader.Line(time: "2026-01-01T00:00:00.1Z", stream: "stdout", content: "hello"),
         ])
-        let second = reader.feed("out F  two  spaces\n")
+        let second = reader.feed("out F  two  spaces\n".utf8)
         #expect(second == [CRILogReader.Line(time: "2026-01-01T00:00:00.4Z", stream: "stdout", content: " two  spaces")])
+        // A character split between two reads stays whole.
+        let bytes = Array("2026-01-01T00:00:00.5Z stdout F héllo\n".utf8)
+        let cut = bytes.firstIndex(of: 0xC3)! + 1
+        #expect(reader.feed(bytes[..<cut]).isEmpty)
+        #expect(reader.feed(bytes[cut...]) == [CRILogReader.Line(time: "2026-01-01T00:00:00.5Z", stream: "stdout", content: "héllo")])
     }
 
     @Test("STATUS shows init progress, waiting reasons and terminations as kubectl does")

@@ -87,14 +87,27 @@ public struct MicroTime: Codable, Hashable, Comparable, Sendable, CustomStringCo
 }
 
 /// RFC 3339 parsing and formatting with proleptic Gregorian arithmetic, so it needs no
-/// `Calendar`, `DateFormatter` or locale and is safe from any task.
-enum RFC3339 {
+/// `Calendar`, `DateFormatter` or locale and is safe from any task. Public for the agent's CRI
+/// log readers, which parse and write timestamps as bytes.
+public enum RFC3339 {
     /// Parses `YYYY-MM-DDTHH:MM:SS[.frac](Z|±HH:MM)`; `t`/`z` and a space separator are accepted too.
     static func parse(_ string: String) -> Date? {
-        let b = Array(string.utf8)
-        var i = 0
+        guard let (seconds, nanos) = parseParts(Array(string.utf8)[...]) else { return nil }
+        return Date(timeIntervalSince1970: Double(seconds) + Double(nanos) / 1e9)
+    }
+
+    /// Parses the same forms as bytes (a CRI log line's first field) into nanoseconds since the
+    /// epoch; nil when malformed.
+    public static func parseNanoseconds(_ bytes: ArraySlice<UInt8>) -> Int64? {
+        guard let (seconds, nanos) = parseParts(bytes) else { return nil }
+        return seconds * 1_000_000_000 + Int64(nanos)
+    }
+
+    /// Seconds since the epoch and the nanoseconds within that second.
+    private static func parseParts(_ b: ArraySlice<UInt8>) -> (Int64, Int)? {
+        var i = b.startIndex
         func digits(_ n: Int) -> Int? {
-            guard i + n <= b.count else { return nil }
+            guard b.endIndex - i >= n else { return nil }
             var v = 0
             for k in i..<(i + n) {
                 guard b[k] >= 0x30, b[k] <= 0x39 else { return nil }
@@ -104,7 +117,7 @@ enum RFC3339 {
             return v
         }
         func expect(_ chars: [UInt8]) -> Bool {
-            guard i < b.count, chars.contains(b[i]) else { return false }
+            guard i < b.endIndex, chars.contains(b[i]) else { return false }
             i += 1
             return true
         }
@@ -117,10 +130,10 @@ enum RFC3339 {
               hour <= 23, minute <= 59, second <= 60
         else { return nil }
         var nanos = 0
-        if i < b.count, b[i] == 0x2E {
+        if i < b.endIndex, b[i] == 0x2E {
             i += 1
             var count = 0
-            while i < b.count, b[i] >= 0x30, b[i] <= 0x39 {
+            while i < b.endIndex, b[i] >= 0x30, b[i] <= 0x39 {
                 if count < 9 { nanos = nanos * 10 + Int(b[i] - 0x30) }
                 count += 1
                 i += 1
@@ -129,7 +142,7 @@ enum RFC3339 {
             for _ in count..<max(count, 9) { nanos *= 10 }
         }
         var offset = 0
-        guard i < b.count else { return nil }
+        guard i < b.endIndex else { return nil }
         if b[i] == 0x5A || b[i] == 0x7A {
             i += 1
         } else if b[i] == 0x2B || b[i] == 0x2D {
@@ -140,10 +153,43 @@ enum RFC3339 {
         } else {
             return nil
         }
-        guard i == b.count else { return nil }
+        guard i == b.endIndex else { return nil }
         let days = daysFromCivil(year: year, month: month, day: day)
-        let seconds = Int64(days) * 86_400 + Int64(hour * 3600 + minute * 60 + second) - Int64(offset)
-        return Date(timeIntervalSince1970: Double(seconds) + Double(nanos) / 1e9)
+        return (Int64(days) * 86_400 + Int64(hour * 3600 + minute * 60 + second) - Int64(offset), nanos)
+    }
+
+    /// Appends Go's `RFC3339NanoFixed` form in UTC, `2006-01-02T15:04:05.000000000Z`, of
+    /// `unixNanos` nanoseconds since the epoch.
+    public static func appendNanoFixed(unixNanos: Int64, to out: inout [UInt8]) {
+        var seconds = unixNanos / 1_000_000_000
+        var nanos = unixNanos % 1_000_000_000
+        if nanos < 0 {
+            nanos += 1_000_000_000
+            seconds -= 1
+        }
+        var days = seconds / 86_400
+        var secondOfDay = seconds % 86_400
+        if secondOfDay < 0 {
+            secondOfDay += 86_400
+            days -= 1
+        }
+        let (year, month, day) = civilFromDays(Int(days))
+        func put(_ v: Int, _ width: Int) {
+            var digits = [UInt8](repeating: 0x30, count: width)
+            var v = v
+            for k in stride(from: width - 1, through: 0, by: -1) {
+                digits[k] = 0x30 + UInt8(v % 10)
+                v /= 10
+            }
+            out.append(contentsOf: digits)
+        }
+        put(year, 4); out.append(0x2D); put(month, 2); out.append(0x2D); put(day, 2)
+        out.append(0x54)
+        let s = Int(secondOfDay)
+        put(s / 3600, 2); out.append(0x3A); put(s / 60 % 60, 2); out.append(0x3A); put(s % 60, 2)
+        out.append(0x2E)
+        put(Int(nanos), 9)
+        out.append(0x5A)
     }
 
     /// Formats `date` in UTC with `fractionDigits` (0...6) digits after the seconds; 0 omits the

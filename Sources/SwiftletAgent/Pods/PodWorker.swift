@@ -875,11 +875,11 @@ public actor PodWorker {
             let code: Int32 = await Task.detached {
                 do { return try runtime.exec(id: id, args: command, output: .criLog(output)) } catch { return -1 }
             }.value
-            let text = (try? String(contentsOfFile: output, encoding: .utf8)) ?? ""
+            let bytes = FileManager.default.contents(atPath: output) ?? Data()
             try? FileManager.default.removeItem(atPath: output)
             if code == 0 { return nil }
             var reader = CRILogReader()
-            let lines = reader.feed(text).map(\.content).joined(separator: "\n")
+            let lines = reader.feed(bytes).map(\.content).joined(separator: "\n")
             return "exec \(command) exited with \(code)" + (lines.isEmpty ? "" : ": \(lines)")
         }
         if let http = handler.httpGet {

@@ -90,9 +90,9 @@ public final class RuntimeProbeExecRunner: ProbeExecRunner {
     }
 
     /// The output file, at most the first 64 KiB (the probe keeps far less).
-    private static func readOutput(_ path: String) -> String {
+    private static func readOutput(_ path: String) -> ArraySlice<UInt8> {
         let fd = open(path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { return "" }
+        guard fd >= 0 else { return [] }
         defer { close(fd) }
         var bytes = [UInt8](repeating: 0, count: 65536)
         var count = 0
@@ -102,7 +102,7 @@ public final class RuntimeProbeExecRunner: ProbeExecRunner {
             if n <= 0 { break }
             count += n
         }
-        return String(decoding: bytes[..<count], as: UTF8.self)
+        return bytes[..<count]
     }
 
     /// Sends SIGKILL to every process of the container that carries `token` in its environment.

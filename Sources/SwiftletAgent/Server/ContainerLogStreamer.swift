@@ -1,4 +1,5 @@
 import Foundation
+import SwiftletAPI
 
 #if canImport(Glibc)
 import Glibc
@@ -100,42 +101,6 @@ struct ContainerLogStreamer: Sendable {
     }
 }
 
-/// One parsed CRI record.
-struct CRIRecord {
-    var unixNanos: Int64
-    var stream: Stream
-    var partial: Bool
-    var content: ArraySlice<UInt8>
-
-    enum Stream: Hashable { case stdout, stderr }
-
-    /// Parses one line without its newline; nil when it is not a CRI record (kubelet skips those).
-    init?(_ line: ArraySlice<UInt8>) {
-        let space = UInt8(ascii: " ")
-        guard let s1 = line.firstIndex(of: space),
-              let nanos = LogTimestamp.parse(line[line.startIndex..<s1])
-        else { return nil }
-        let rest = line[(s1 + 1)...]
-        guard let s2 = rest.firstIndex(of: space) else { return nil }
-        let name = rest[rest.startIndex..<s2]
-        if name.elementsEqual("stdout".utf8) {
-            stream = .stdout
-        } else if name.elementsEqual("stderr".utf8) {
-            stream = .stderr
-        } else {
-            return nil
-        }
-        let tagged = rest[(s2 + 1)...]
-        // Tags are `:`-separated; the first says partial or full. Content may be empty (`... F `, or none at all).
-        let tagEnd = tagged.firstIndex(of: space) ?? tagged.endIndex
-        let tags = tagged[tagged.startIndex..<tagEnd]
-        guard let first = tags.first else { return nil }
-        partial = first == UInt8(ascii: "P")
-        content = tagEnd < tagged.endIndex ? tagged[(tagEnd + 1)...] : tagged[tagEnd...]
-        unixNanos = nanos
-    }
-}
-
 /// Joins partial records and applies `since`, `timestamps`, `tailLines` (when not following) and `limitBytes`.
 private struct FormatState {
     let timestamps: Bool
@@ -194,7 +159,7 @@ private struct FormatState {
         var line: [UInt8] = []
         line.reserveCapacity(content.count + 32)
         if timestamps {
-            LogTimestamp.appendFixed(unixNanos: nanos, to: &line)
+            RFC3339.appendNanoFixed(unixNanos: nanos, to: &line)
             line.append(UInt8(ascii: " "))
         }
         line.append(contentsOf: content)
