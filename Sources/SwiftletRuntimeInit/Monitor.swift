@@ -32,12 +32,15 @@ public enum Monitor {
         if arguments.count == 2 && arguments[1] == PodPause.argument {
             return PodPause.run()
         }
+        if arguments.count == 2 && arguments[1] == attachedArgument {
+            return runAttached()
+        }
         if arguments.count == 2 && arguments[1] == "--version" {
             Sys.writeAll(1, "swiftlet-monitor \(version)\n")
             return 0
         }
         guard arguments.count == 2, !arguments[1].isEmpty, !arguments[1].hasPrefix("-") else {
-            Sys.writeAll(2, "usage: swiftlet-monitor STATE_DIR | --pause | --version\n")
+            Sys.writeAll(2, "usage: swiftlet-monitor STATE_DIR | --run | --pause | --version\n")
             return 2
         }
         for sig in [SIGPIPE, SIGHUP, SIGINT, SIGTERM, SIGQUIT] { _ = signal(sig, SIG_IGN) }
@@ -78,6 +81,49 @@ public enum Monitor {
         // Give back the heap pages the start-up used; an idle monitor keeps only what it needs.
         _ = shim_malloc_trim(0)
         session.superviseUntilExit()
+        return 0
+    }
+
+    /// The argument of an attached run (``runAttached()``).
+    public static let attachedArgument = "--run"
+
+    /// `swiftlet-monitor --run`: one process in a running container (an exec), for a creator
+    /// that waits for it, with no state directory. The plan comes on fd 3 (a socket the creator
+    /// shuts down for writing once it is sent); the monitor starts the process, lets it go past
+    /// the exec FIFO itself, pumps its output and reaps as for a container, then writes the
+    /// ``ExitRecord`` (its file form) back on fd 3, or `error MESSAGE\n` when it could not start
+    /// it. The creator reaps the monitor.
+    static func runAttached() -> Int32 {
+        for sig in [SIGPIPE, SIGHUP, SIGINT, SIGTERM, SIGQUIT] { _ = signal(sig, SIG_IGN) }
+        for fd: Int32 in 0...2 where fcntl(fd, F_GETFD) < 0 {
+            _ = open("/dev/null", O_RDWR)
+        }
+        guard fcntl(creatorFd, F_GETFD) >= 0 else {
+            Sys.writeAll(2, "swiftlet-monitor: --run needs the creator's socket on fd \(creatorFd)\n")
+            return 2
+        }
+        _ = fcntl(creatorFd, F_SETFD, FD_CLOEXEC)
+        _ = shim_close_range(UInt32(creatorFd + 1), UInt32.max, 0)
+        _ = chdir("/")
+        let session: MonitorSession
+        do throws(RuntimeInitError) {
+            guard let bytes = Sys.readAll(creatorFd) else { throw Sys.error("read", "the plan on fd \(creatorFd)") }
+            session = try MonitorSession(plan: try InitPlan(decoding: bytes), stateDir: "")
+            try session.start()
+        } catch {
+            Sys.writeAll(creatorFd, "error \(error.message.replacingNewlines())\n")
+            return 1
+        }
+        do throws(RuntimeInitError) {
+            try session.releaseExecFifo()
+        } catch {
+            session.killAndReapAll()
+            Sys.writeAll(creatorFd, "error \(error.message.replacingNewlines())\n")
+            return 1
+        }
+        session.detachOwnStdio()
+        let record = session.superviseUntilExitRecord()
+        Sys.writeAll(creatorFd, record.fileContents)
         return 0
     }
 

@@ -132,7 +132,10 @@ final class MonitorSession {
                 for procs in plan.joinCgroupProcs {
                     try Sys.writeExisting(procs, "\(pid)")
                 }
-                try Sys.writeAtomically(stateDir + "/" + Monitor.initPidFileName, "\(pid)", durable: false)
+                // An attached run (no state directory) has no record to keep.
+                if !stateDir.isEmpty {
+                    try Sys.writeAtomically(stateDir + "/" + Monitor.initPidFileName, "\(pid)", durable: false)
+                }
                 channel.send("go")
             } else if message == "created" {
                 return
@@ -159,7 +162,7 @@ final class MonitorSession {
         }
     }
 
-    private func killAndReapAll() {
+    func killAndReapAll() {
         for pid in children { _ = kill(pid, SIGKILL) }
         for pid in children { _ = reap(pid, blocking: true) }
     }
@@ -201,8 +204,60 @@ final class MonitorSession {
         }
     }
 
-    /// Pumps output and reaps children until the init exits, then records the exit.
+    /// Lets the init paused on the exec FIFO go on to execve, as the creator's `start` does for
+    /// a detached monitor: opens the FIFO for reading and takes the byte the init writes. Fails
+    /// when the init exits first (its status then comes from ``superviseUntilExit()``).
+    func releaseExecFifo() throws(RuntimeInitError) {
+        let path = plan.execFifoPath
+        let fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC)
+        if fd < 0 { throw Sys.error("open", path) }
+        defer {
+            close(fd)
+            unlink(path)
+        }
+        while true {
+            var fds = [pollfd(fd: fd, events: Int16(POLLIN), revents: 0), pollfd(fd: signalFd, events: Int16(POLLIN), revents: 0)]
+            let ready = poll(&fds, 2, 10_000)
+            if ready < 0 && Sys.errno == EINTR { continue }
+            if ready <= 0 { throw .monitor("the container init did not reach the exec FIFO in 10 s") }
+            if fds[0].revents & Int16(POLLIN) != 0 {
+                var byte: UInt8 = 0
+                if read(fd, &byte, 1) == 1 { return }
+            }
+            if fds[1].revents != 0 {
+                // SIGCHLD (stage 1's, reaped already, is pending too): taken here, or poll would
+                // not block again; an init that is gone now is reported instead of started.
+                while shim_signalfd_read(signalFd) > 0 {}
+                if initPid == 0 || Self.isZombie(initPid) {
+                    throw .monitor("the process exited before it could be started")
+                }
+            }
+            if fds[0].revents & Int16(POLLHUP) != 0 && fds[0].revents & Int16(POLLIN) == 0 {
+                // A writer opened and closed without writing: poll again shortly.
+                usleep(1000)
+            }
+        }
+    }
+
+    private static func isZombie(_ pid: pid_t) -> Bool {
+        guard let stat = try? Sys.readFile("/proc/\(pid)/stat"), let close = stat.lastIndex(of: UInt8(ascii: ")")),
+              close + 2 < stat.count else { return true }
+        return stat[close + 2] == UInt8(ascii: "Z") || stat[close + 2] == UInt8(ascii: "X")
+    }
+
+    /// Pumps output and reaps children until the init exits, then records the exit in the
+    /// plan's exit file.
     func superviseUntilExit() {
+        let record = superviseUntilExitRecord()
+        do throws(RuntimeInitError) {
+            try Sys.writeAtomically(plan.exitFilePath, record.fileContents, durable: true)
+        } catch {
+            diagnose("writing the exit file failed: \(error.message)")
+        }
+    }
+
+    /// Pumps output and reaps children until the init exits; returns its exit.
+    func superviseUntilExitRecord() -> ExitRecord {
         var initStatus: Int32?
         var finishedAt: Int64 = 0
         // Uninitialized and reused: only pages a read fills become resident.
@@ -243,17 +298,12 @@ final class MonitorSession {
         }
         let status = initStatus ?? 0
         let signaled = shim_wifsignaled(status) != 0
-        let record = ExitRecord(
+        return ExitRecord(
             exitCode: signaled ? 128 + shim_wtermsig(status) : shim_wexitstatus(status),
             signal: signaled ? shim_wtermsig(status) : 0,
             startedAt: startedAt,
             finishedAt: finishedAt == 0 ? Sys.realtimeNanos() : finishedAt,
             error: lateError)
-        do throws(RuntimeInitError) {
-            try Sys.writeAtomically(plan.exitFilePath, record.fileContents, durable: true)
-        } catch {
-            diagnose("writing the exit file failed: \(error.message)")
-        }
     }
 
     /// Reads pending signals; reaps children on SIGCHLD. True when the init was reaped now.
@@ -363,6 +413,7 @@ final class MonitorSession {
 
     /// Appends a line to `STATE_DIR/monitor.log`: after start nobody reads our stderr.
     private func diagnose(_ message: String) {
+        guard !stateDir.isEmpty else { return }
         let fd = open(stateDir + "/monitor.log", O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o644)
         guard fd >= 0 else { return }
         Sys.writeAll(fd, "\(CRILog.timestamp(unixNanos: Sys.realtimeNanos())) \(message)\n")

@@ -1,6 +1,8 @@
 import Foundation
 import Glibc
 import Logging
+import NIOCore
+import NIOPosix
 import Synchronization
 import Testing
 import SwiftletAgent
@@ -111,6 +113,36 @@ struct ProbeExecContainerTests {
         try await probeWaitFor { (try? box.runtime.ps(id: box.id)) == [initPid] }
         #expect(try box.runtime.state(id: box.id).status == .running, "the container itself lives on")
         #expect((try? FileManager.default.contentsOfDirectory(atPath: box.dir + "/probes"))?.isEmpty ?? true, "no output files left")
+    }
+
+    @Test("through the probe handlers on an event loop (no Swift tasks): output and exit codes, errors retried then reported, and a command hung past its timeout is killed")
+    func eventLoopPath() async throws {
+        let box = try ProbeTestContainer()
+        defer { box.remove() }
+        let runner = RuntimeProbeExecRunner(runtime: box.runtime, scratchDir: box.dir + "/probes")
+        let handlers = ProbeHandlers(exec: runner, clock: SystemClock(), group: MultiThreadedEventLoopGroup.singleton)
+        let loop = MultiThreadedEventLoopGroup.singleton.next()
+        var target = probeLoopbackTarget(container: "app")
+        target.containerID = box.id
+        func run(_ command: [String], timeout: Int32 = 5) async throws -> ProbeOutcome {
+            try await handlers.run(Probe(exec: ExecAction(command: command), timeoutSeconds: timeout), kind: .liveness,
+                                   target: target, on: loop).get()
+        }
+        #expect(try await run(["/bin/busybox", "sh", "-c", "echo out; echo err >&2; exit 2"]) == .failure("out\nerr\n"))
+        #expect(try await run(["/bin/busybox", "true"]) == .success(""))
+
+        let started = ContinuousClock.now
+        let hung = try await run(["/bin/busybox", "sh", "-c", "/bin/busybox sleep 60; echo done"], timeout: 1)
+        #expect(hung == .failure("command \"/bin/busybox sh -c /bin/busybox sleep 60; echo done\" timed out"))
+        #expect(ContinuousClock.now - started < .seconds(5))
+        let initPid = try box.runtime.state(id: box.id).pid
+        try await probeWaitFor { (try? box.runtime.ps(id: box.id)) == [initPid] }
+        try await probeWaitFor { (try? FileManager.default.contentsOfDirectory(atPath: box.dir + "/probes"))?.isEmpty ?? true }
+
+        try box.runtime.kill(id: box.id, signal: SIGKILL, all: true)
+        try await probeWaitFor { (try? box.runtime.state(id: box.id).status) == .stopped }
+        let gone = try await run(["/bin/busybox", "true"])
+        #expect(gone.status == .error && gone.output.contains("stopped"), "\(gone)")
     }
 
     @Test("an exec template serves many runs, each with its own command and environment, leaves nothing behind, and is refused once the container stops")

@@ -220,13 +220,14 @@ final class ProbeTestGRPCServer: Sendable {
 
 /// Binds 127.0.0.1:`port` without listening, so that nothing takes it while a test expects it
 /// refused: not another test's server (they bind without SO_REUSEADDR), nor a connection's own
-/// source port. Waits up to 2 s for the connections of a server just closed to go; close the result.
+/// source port. Waits up to 10 s for the connections of a server just closed (or a concurrent
+/// test's connection that took the port as its source port) to go; close the result.
 func probeTestHoldPort(_ port: Int) async throws -> Int32 {
     var address = sockaddr_in()
     address.sin_family = sa_family_t(AF_INET)
     address.sin_addr.s_addr = inet_addr("127.0.0.1")
     address.sin_port = UInt16(port).bigEndian
-    let deadline = ContinuousClock.now + .seconds(2)
+    let deadline = ContinuousClock.now + .seconds(10)
     while true {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         var one: Int32 = 1

@@ -1,4 +1,5 @@
 import Foundation
+import NIOCore
 import SwiftletAPI
 
 /// Runs a command inside a running container for an exec probe.
@@ -11,6 +12,15 @@ public protocol ProbeExecRunner: Sendable {
     /// - Returns: the exit code and the combined stdout and stderr.
     /// - Throws: when the command could not be run at all (the container is gone, say).
     func exec(containerID: String, command: [String], timeout: Duration) async throws -> ProbeExecResult
+}
+
+/// A runner that can also run a probe's command from an event loop with the timeout on that
+/// loop's (system) clock: no Swift task, task group or sleeping task per run, which is most of
+/// what an exec probe costs the agent besides the process itself.
+package protocol ProbeExecLoopRunner: ProbeExecRunner {
+    /// Runs `command` in container `containerID`; the future is completed on `loop`, with nil
+    /// when the timeout passed first (the runner then kills the command).
+    func exec(containerID: String, command: [String], timeout: TimeAmount, on loop: any EventLoop) -> EventLoopFuture<ProbeExecResult?>
 }
 
 /// How an exec probe's command ended.
@@ -86,6 +96,22 @@ package struct ExecProbe: Sendable {
         case .timedOut:
             return .failure("command \(ProbeSupport.goQuote(command.joined(separator: " "))) timed out")
         }
+    }
+
+    /// The same run through a ``ProbeExecLoopRunner``, on the system clock.
+    package func run(_ action: ExecAction, container: Container, containerID: String, timeoutSeconds: Int,
+                     runner: any ProbeExecLoopRunner, on loop: any EventLoop) -> EventLoopFuture<ProbeOutcome> {
+        let command = ProbeSupport.expand(action.command ?? [], env: container.env)
+        guard !command.isEmpty else { return loop.makeSucceededFuture(.error("exec probe of container \(container.name) has no command")) }
+        return runner.exec(containerID: containerID, command: command, timeout: .seconds(Int64(timeoutSeconds)), on: loop)
+            .map { result -> ProbeOutcome in
+                guard let result else {
+                    return .failure("command \(ProbeSupport.goQuote(command.joined(separator: " "))) timed out")
+                }
+                let output = Self.truncated(result.output)
+                return result.exitCode == 0 ? .success(output) : .failure(output)
+            }
+            .recover { error in .error("\(error)") }
     }
 
     /// The first 10 KiB of `output`, cut at a character boundary.

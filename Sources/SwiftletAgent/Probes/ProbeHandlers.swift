@@ -36,6 +36,10 @@ package struct ProbeHandlers: ProbeRunning {
         let timeout = ProbeTiming(probe).timeout
         if let action = probe.exec {
             let exec = self.exec
+            if exec.clock is SystemClock, let runner = exec.runner as? any ProbeExecLoopRunner {
+                return exec.run(action, container: target.container, containerID: target.containerID, timeoutSeconds: timeout,
+                                runner: runner, on: loop)
+            }
             return loop.makeFutureWithTask {
                 await exec.run(action, container: target.container, containerID: target.containerID, timeoutSeconds: timeout)
             }

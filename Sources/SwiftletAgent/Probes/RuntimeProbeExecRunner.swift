@@ -1,5 +1,6 @@
 import Foundation
 import Glibc
+import NIOCore
 import NIOPosix
 import Synchronization
 import SwiftletRuntime
@@ -12,7 +13,7 @@ import SwiftletRuntime
 /// than on Swift's cooperative threads. A cancelled run (the probe's timeout) kills the command
 /// and everything it started: each run's processes carry a `SWIFTLET_PROBE_EXEC=<token>`
 /// variable, and every process of the container's cgroup holding that token is sent SIGKILL.
-public final class RuntimeProbeExecRunner: ProbeExecRunner {
+public final class RuntimeProbeExecRunner: ProbeExecLoopRunner {
     private let runtime: ContainerRuntime
     private let scratchDir: String
     private let pool: NIOThreadPool
@@ -76,6 +77,60 @@ public final class RuntimeProbeExecRunner: ProbeExecRunner {
         var reader = CRILogReader()
         let output = reader.feed(Self.readOutput(logPath)).map { $0.content + "\n" }.joined()
         return ProbeExecResult(exitCode: code, output: output)
+    }
+
+    package func exec(containerID: String, command: [String], timeout: TimeAmount, on loop: any EventLoop) -> EventLoopFuture<ProbeExecResult?> {
+        if !scratchReady.load(ordering: .relaxed) {
+            do {
+                try FileManager.default.createDirectory(atPath: scratchDir, withIntermediateDirectories: true)
+            } catch {
+                return loop.makeFailedFuture(error)
+            }
+            scratchReady.store(true, ordering: .relaxed)
+        }
+        let token = String(UInt64.random(in: 1...UInt64.max), radix: 16)
+        let logPath = scratchDir + "/probe-\(token).log"
+        let runtime = self.runtime
+        let promise = loop.makePromise(of: ProbeExecResult?.self)
+        let finished = Finished()
+        // Both completions run on `loop`: the first one wins.
+        let settled = NIOLoopBoundBox.makeBoxSendingValue(false, as: Bool.self, eventLoop: loop)
+        let timer = loop.scheduleTask(in: timeout) {
+            guard !settled.value else { return }
+            settled.value = true
+            promise.succeed(nil)
+            // The command may not have started yet: keep killing until the exec returns.
+            let giveUp = NIODeadline.now() + .seconds(30)
+            loop.scheduleRepeatedTask(initialDelay: .zero, delay: .milliseconds(20)) { task in
+                if finished.value || NIODeadline.now() > giveUp {
+                    task.cancel()
+                } else {
+                    Self.kill(token: token, containerID: containerID, runtime: runtime)
+                }
+            }
+        }
+        pool.runIfActive(eventLoop: loop) { [self] () throws -> ProbeExecResult in
+            defer {
+                finished.set()
+                unlink(logPath)
+            }
+            let template = try template(containerID)
+            let code: Int32
+            do {
+                code = try runtime.exec(template, args: command, environment: ["\(Self.tokenVariable)=\(token)"], output: .criLog(logPath))
+            } catch {
+                templates.withLock { _ = $0.removeValue(forKey: containerID) }
+                throw error
+            }
+            var reader = CRILogReader()
+            return ProbeExecResult(exitCode: code, output: reader.feed(Self.readOutput(logPath)).map { $0.content + "\n" }.joined())
+        }.whenComplete { result in
+            timer.cancel()
+            guard !settled.value else { return }
+            settled.value = true
+            promise.completeWith(result.map { $0 })
+        }
+        return promise.futureResult
     }
 
     private func template(_ containerID: String) throws -> ExecTemplate {

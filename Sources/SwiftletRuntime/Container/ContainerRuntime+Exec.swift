@@ -87,43 +87,18 @@ extension ContainerRuntime {
         plan.env += environment
         guard !plan.args.isEmpty else { throw RuntimeError.invalidSpec("process.args: must not be empty") }
 
-        let dir = stateDir(id) + "/exec-\(UInt32.random(in: 0...UInt32.max))"
-        guard mkdir(dir, 0o700) == 0 else { throw RuntimeError.system("mkdir(\(dir)): \(errnoText())") }
-        defer { Self.removeExecDirectory(dir) }
-        let fifo = dir + "/exec.fifo"
-        // 0622 like runc's exec.fifo: a user namespace's root (an unmapped host uid) must open it
-        // for writing; chmod again because mkfifo honours the umask.
-        guard mkfifo(fifo, 0o622) == 0, chmod(fifo, 0o622) == 0 else { throw RuntimeError.system("mkfifo(\(fifo)): \(errnoText())") }
-
-        plan.stateDir = dir
-        plan.execFifoPath = fifo
-        plan.exitFilePath = dir + "/exit"
+        // The monitor makes the exec FIFO (and removes it): a name in the container's state
+        // directory, unique to this run.
+        plan.stateDir = ""
+        plan.execFifoPath = stateDir(id) + "/exec-\(String(UInt64.random(in: 1...UInt64.max), radix: 16)).fifo"
+        plan.exitFilePath = ""
         switch output {
         case .inherit: plan.stdio = .inherit
         case .criLog(let path): plan.stdio = .criLog(path: path)
         }
-        // A fresh private directory that only the monitor started below reads: no temp file
-        // and rename needed.
-        try FileIO.writeNewFile(plan.encode(), to: dir + "/" + Monitor.planFileName)
-        let (monitorPid, pid) = try spawnMonitor(stateDir: dir, inheritStdio: output == .inherit)
-        try release(fifo: fifo, pid: pid, what: "exec process in container \"\(id)\"")
-        Self.waitForExit(of: monitorPid, timeout: nil)
-        guard let text = FileIO.readSmallFile(dir + "/exit"), let exit = ExitRecord(parsing: text) else {
-            throw RuntimeError.monitor("exec in container \"\(id)\": the monitor recorded no exit status")
-        }
+        let exit = try runAttachedMonitor(plan: plan.encode(), inheritStdio: output == .inherit)
         if let error = exit.error, exit.startedAt == 0 { throw RuntimeError.monitor(error) }
         return exit.exitCode
-    }
-
-    /// Removes an exec's state directory: the files the monitor leaves are known, so unlinking
-    /// them beats walking the directory; anything else falls back to a recursive removal.
-    static func removeExecDirectory(_ dir: String) {
-        for name in [Monitor.planFileName, "exec.fifo", "exit", Monitor.initPidFileName] {
-            unlink(dir + "/" + name)
-        }
-        if rmdir(dir) != 0 && errno != ENOENT {
-            try? FileManager.default.removeItem(atPath: dir)
-        }
     }
 
     /// Opens an exec FIFO for reading, which lets the paused init (blocked opening it for

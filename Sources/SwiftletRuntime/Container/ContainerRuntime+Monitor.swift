@@ -85,4 +85,97 @@ extension ContainerRuntime {
         var status: Int32 = 0
         _ = waitpid(pid, &status, WNOHANG)
     }
+
+    /// Runs `swiftlet-monitor --run` for one process in a container and waits for it: the plan
+    /// goes over a socket on the monitor's fd 3, which brings back the process's
+    /// ``ExitRecord``. No state directory, no detaching: the caller reaps the monitor.
+    func runAttachedMonitor(plan: [UInt8], inheritStdio: Bool) throws -> ExitRecord {
+        var fds: [Int32] = [-1, -1]
+        guard socketpair(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0, &fds) == 0 else {
+            throw RuntimeError.system("socketpair: \(errnoText())")
+        }
+        let (ours, theirs) = (fds[0], fds[1])
+        defer { close(ours) }
+
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_adddup2(&actions, theirs, Monitor.creatorFd)
+        if !inheritStdio {
+            posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+            posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0)
+            posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0)
+        }
+        var attributes = posix_spawnattr_t()
+        posix_spawnattr_init(&attributes)
+        defer { posix_spawnattr_destroy(&attributes) }
+        var all = sigset_t()
+        shim_sigfillset(&all)
+        var none = sigset_t()
+        shim_sigemptyset(&none)
+        posix_spawnattr_setsigdefault(&attributes, &all)
+        posix_spawnattr_setsigmask(&attributes, &none)
+        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK))
+
+        var pid: pid_t = 0
+        let rc = Self.attachedArguments.withArgv(monitorPath) { argv in
+            Self.monitorEnvironment.withEnvp { envp in posix_spawn(&pid, monitorPath, &actions, &attributes, argv, envp) }
+        }
+        close(theirs)
+        guard rc == 0 else { throw RuntimeError.system("posix_spawn(\(monitorPath)): \(errnoText(rc))") }
+        defer {
+            var status: Int32 = 0
+            while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
+        }
+
+        var sent = 0
+        while sent < plan.count {
+            let n = plan.withUnsafeBytes { write(ours, $0.baseAddress! + sent, $0.count - sent) }
+            if n < 0 && errno == EINTR { continue }
+            guard n > 0 else { throw RuntimeError.monitor("sending the plan to the monitor: \(errnoText())") }
+            sent += n
+        }
+        _ = shutdown(ours, Int32(SHUT_WR))
+        var reply: [UInt8] = []
+        var buffer = [UInt8](repeating: 0, count: 1024)
+        while true {
+            let n = buffer.withUnsafeMutableBytes { read(ours, $0.baseAddress, $0.count) }
+            if n > 0 { reply += buffer[0..<n]; continue }
+            if n < 0 && errno == EINTR { continue }
+            break
+        }
+        let text = String(decoding: reply, as: UTF8.self)
+        if text.hasPrefix("error ") {
+            throw RuntimeError.monitor(String(text.dropFirst(6)).trimmingCharacters(in: .newlines))
+        }
+        guard let record = ExitRecord(parsing: text) else {
+            throw RuntimeError.monitor("the monitor reported no exit status")
+        }
+        return record
+    }
+
+    private static let attachedArguments = CStringArray([Monitor.attachedArgument])
+    private static let monitorEnvironment = CStringArray(["PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"])
+}
+
+/// A NULL-terminated C string array kept for the process's life (the monitor's fixed
+/// arguments and environment), so a spawn copies no strings.
+final class CStringArray: @unchecked Sendable {
+    private let pointers: [UnsafeMutablePointer<CChar>?]
+
+    init(_ strings: [String]) {
+        pointers = strings.map { strdup($0) } + [nil]
+    }
+
+    /// Calls `body` with `argv`: `program` then the strings.
+    func withArgv<R>(_ program: String, _ body: (UnsafePointer<UnsafeMutablePointer<CChar>?>) -> R) -> R {
+        program.withCString { name in
+            var argv: [UnsafeMutablePointer<CChar>?] = [UnsafeMutablePointer(mutating: name)] + pointers
+            return argv.withUnsafeMutableBufferPointer { body($0.baseAddress!) }
+        }
+    }
+
+    func withEnvp<R>(_ body: (UnsafePointer<UnsafeMutablePointer<CChar>?>) -> R) -> R {
+        pointers.withUnsafeBufferPointer { body($0.baseAddress!) }
+    }
 }
