@@ -88,6 +88,8 @@ let package = Package(
                 "SwiftletImages",
                 "SwiftletNetwork",
                 "SwiftletRuntime",
+                // CRI log timestamps are written as the monitor writes them.
+                "SwiftletRuntimeInit",
                 "CRuntimeShim",
                 "CZlib",
                 "SwiftletSystemd",
@@ -156,7 +158,7 @@ let package = Package(
         .testTarget(
             name: "SwiftletAgentTests",
             dependencies: [
-                "SwiftletAgent", "SwiftletAPI", "SwiftletImages", "SwiftletRuntime",
+                "SwiftletAgent", "SwiftletAPI", "SwiftletImages", "SwiftletRuntime", "SwiftletRuntimeInit",
                 .product(name: "X509", package: "swift-certificates"),
             ]
         ),

@@ -112,6 +112,18 @@ def top_mappings(pid, count=8):
                 sizes[name] = sizes.get(name, 0) + int(parts[1])
     return sorted(((v, k) for k, v in sizes.items()), reverse=True)[:count]
 
+def teardown(swiftlet, agent, run, work):
+    """Stops the agent (SIGTERM), deletes containers it left, unmounts and removes `work`."""
+    if agent and agent.poll() is None:
+        agent.send_signal(signal.SIGTERM)
+        agent.wait(timeout=30)
+    for cid in (os.listdir(f"{run}/runtime") if os.path.isdir(f"{run}/runtime") else []):
+        subprocess.run([swiftlet, "runtime", "--root", f"{run}/runtime", "delete", "--force", cid],
+                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    subprocess.run(["sh", "-c", f"grep -o ' {work}[^ ]*' /proc/self/mountinfo | sort -r | xargs -r -n1 umount -l"],
+                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    shutil.rmtree(work, ignore_errors=True)
+
 def main():
     swiftlet = os.path.abspath(sys.argv[1])
     n = int(sys.argv[2]) if len(sys.argv) > 2 else 100
@@ -183,15 +195,7 @@ def main():
               f"file-backed {steady_file / 1024:.1f}) 12 s after the last start, {rss / 1024:.1f} MiB "
               f"(anonymous {anon / 1024:.1f}, file-backed {file_backed / 1024:.1f}) 2 s after it; CPU {cpu * 100:.2f}% of one core")
     finally:
-        if agent and agent.poll() is None:
-            agent.send_signal(signal.SIGTERM)
-            agent.wait(timeout=30)
-        for cid in (os.listdir(f"{run}/runtime") if os.path.isdir(f"{run}/runtime") else []):
-            subprocess.run([swiftlet, "runtime", "--root", f"{run}/runtime", "delete", "--force", cid],
-                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        subprocess.run(["sh", "-c", f"grep -o ' {work}[^ ]*' /proc/self/mountinfo | sort -r | xargs -r -n1 umount -l"],
-                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        shutil.rmtree(work, ignore_errors=True)
+        teardown(swiftlet, agent, run, work)
         subprocess.run(["ip", "link", "del", "swbench0"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
 if __name__ == "__main__":

@@ -12,9 +12,9 @@ Once every pod is ready it measures, over 20 s:
   - probes run per second (prober_probe_total), and the agent's RSS.
 Everything is removed at the end.
 """
-import json, os, re, secrets, shutil, signal, socket, subprocess, sys, tempfile, time
+import json, os, re, secrets, shutil, socket, subprocess, sys, tempfile, time
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from pods import build_image, cpu_seconds, rss_kib, wait_gone  # noqa: E402
+from pods import build_image, cpu_seconds, rss_kib, teardown, wait_gone  # noqa: E402
 
 MANIFEST = """apiVersion: v1
 kind: Pod
@@ -142,15 +142,7 @@ def main():
             os.remove(f"{manifests}/q{i}.yaml")
         wait_gone(f"{run}/runtime")
     finally:
-        if agent and agent.poll() is None:
-            agent.send_signal(signal.SIGTERM)
-            agent.wait(timeout=30)
-        for cid in (os.listdir(f"{run}/runtime") if os.path.isdir(f"{run}/runtime") else []):
-            subprocess.run([swiftlet, "runtime", "--root", f"{run}/runtime", "delete", "--force", cid],
-                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        subprocess.run(["sh", "-c", f"grep -o ' {work}[^ ]*' /proc/self/mountinfo | sort -r | xargs -r -n1 umount -l"],
-                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        shutil.rmtree(work, ignore_errors=True)
+        teardown(swiftlet, agent, run, work)
 
 if __name__ == "__main__":
     main()

@@ -190,6 +190,16 @@ int shim_wexitstatus(int status) { return WEXITSTATUS(status); }
 int shim_wifsignaled(int status) { return WIFSIGNALED(status); }
 int shim_wtermsig(int status) { return WTERMSIG(status); }
 
+int shim_spawnattr_clean_signals(posix_spawnattr_t *attributes) {
+    sigset_t all, none;
+    sigfillset(&all);
+    sigemptyset(&none);
+    int rc = posix_spawnattr_setsigdefault(attributes, &all);
+    if (rc == 0) rc = posix_spawnattr_setsigmask(attributes, &none);
+    if (rc == 0) rc = posix_spawnattr_setflags(attributes, POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK);
+    return rc;
+}
+
 int shim_malloc_trim(size_t pad) { return malloc_trim(pad); }
 int shim_malloc_arena_max(int n) { return mallopt(M_ARENA_MAX, n); }
 

@@ -17,7 +17,9 @@ public enum CRILog {
     }
 
     /// Appends ``timestamp(unixNanos:)``'s bytes to `out` (no allocation beyond `out`'s growth).
-    public static func appendTimestamp(unixNanos: Int64, to out: inout [UInt8]) {
+    /// - Parameter fixedWidth: all nine fraction digits, zeros included (Go's
+    ///   `RFC3339NanoFixed`, which kubelet's log endpoint prints), instead of `RFC3339Nano`.
+    public static func appendTimestamp(unixNanos: Int64, fixedWidth: Bool = false, to out: inout [UInt8]) {
         var seconds = unixNanos / 1_000_000_000
         var nanos = unixNanos % 1_000_000_000
         if nanos < 0 {
@@ -42,7 +44,10 @@ public enum CRILog {
         appendDigits(secondOfDay / 60 % 60, width: 2, to: &out)
         out.append(UInt8(ascii: ":"))
         appendDigits(secondOfDay % 60, width: 2, to: &out)
-        if nanos != 0 {
+        if fixedWidth {
+            out.append(UInt8(ascii: "."))
+            appendDigits(nanos, width: 9, to: &out)
+        } else if nanos != 0 {
             var width = 9
             while nanos % 10 == 0 {
                 nanos /= 10

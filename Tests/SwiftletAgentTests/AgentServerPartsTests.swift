@@ -1,5 +1,6 @@
 import Foundation
 import SwiftletAPI
+import SwiftletRuntimeInit
 import Testing
 
 @testable import SwiftletAgent
@@ -70,10 +71,10 @@ struct AgentServerPartsTests {
         #expect(parse("2026-01-02T03:04:05") == nil)
         #expect(parse("2026-13-02T03:04:05Z") == nil)
         var out: [UInt8] = []
-        RFC3339.appendNanoFixed(unixNanos: 1_767_323_045_100_000_000, to: &out)
+        CRILog.appendTimestamp(unixNanos: 1_767_323_045_100_000_000, fixedWidth: true, to: &out)
         #expect(String(decoding: out, as: UTF8.self) == "2026-01-02T03:04:05.100000000Z")
         out = []
-        RFC3339.appendNanoFixed(unixNanos: 951_782_400_000_000_007, to: &out)
+        CRILog.appendTimestamp(unixNanos: 951_782_400_000_000_007, fixedWidth: true, to: &out)
         #expect(String(decoding: out, as: UTF8.self) == "2000-02-29T00:00:00.000000007Z")
     }
 

@@ -105,6 +105,10 @@ int shim_wexitstatus(int status);
 int shim_wifsignaled(int status);
 int shim_wtermsig(int status);
 
+/// Sets `attributes` so a spawned child starts with every signal at its default disposition
+/// and an empty signal mask, whatever the caller had (POSIX_SPAWN_SETSIGDEF | SETSIGMASK).
+int shim_spawnattr_clean_signals(posix_spawnattr_t *attributes);
+
 /// malloc_trim(3): returns free heap pages to the kernel.
 int shim_malloc_trim(size_t pad);
 

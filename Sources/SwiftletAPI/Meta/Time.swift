@@ -88,7 +88,7 @@ public struct MicroTime: Codable, Hashable, Comparable, Sendable, CustomStringCo
 
 /// RFC 3339 parsing and formatting with proleptic Gregorian arithmetic, so it needs no
 /// `Calendar`, `DateFormatter` or locale and is safe from any task. Public for the agent's CRI
-/// log readers, which parse and write timestamps as bytes.
+/// log readers, which parse timestamps as bytes.
 public enum RFC3339 {
     /// Parses `YYYY-MM-DDTHH:MM:SS[.frac](Z|±HH:MM)`; `t`/`z` and a space separator are accepted too.
     static func parse(_ string: String) -> Date? {
@@ -156,40 +156,6 @@ public enum RFC3339 {
         guard i == b.endIndex else { return nil }
         let days = daysFromCivil(year: year, month: month, day: day)
         return (Int64(days) * 86_400 + Int64(hour * 3600 + minute * 60 + second) - Int64(offset), nanos)
-    }
-
-    /// Appends Go's `RFC3339NanoFixed` form in UTC, `2006-01-02T15:04:05.000000000Z`, of
-    /// `unixNanos` nanoseconds since the epoch.
-    public static func appendNanoFixed(unixNanos: Int64, to out: inout [UInt8]) {
-        var seconds = unixNanos / 1_000_000_000
-        var nanos = unixNanos % 1_000_000_000
-        if nanos < 0 {
-            nanos += 1_000_000_000
-            seconds -= 1
-        }
-        var days = seconds / 86_400
-        var secondOfDay = seconds % 86_400
-        if secondOfDay < 0 {
-            secondOfDay += 86_400
-            days -= 1
-        }
-        let (year, month, day) = civilFromDays(Int(days))
-        func put(_ v: Int, _ width: Int) {
-            var digits = [UInt8](repeating: 0x30, count: width)
-            var v = v
-            for k in stride(from: width - 1, through: 0, by: -1) {
-                digits[k] = 0x30 + UInt8(v % 10)
-                v /= 10
-            }
-            out.append(contentsOf: digits)
-        }
-        put(year, 4); out.append(0x2D); put(month, 2); out.append(0x2D); put(day, 2)
-        out.append(0x54)
-        let s = Int(secondOfDay)
-        put(s / 3600, 2); out.append(0x3A); put(s / 60 % 60, 2); out.append(0x3A); put(s % 60, 2)
-        out.append(0x2E)
-        put(Int(nanos), 9)
-        out.append(0x5A)
     }
 
     /// Formats `date` in UTC with `fractionDigits` (0...6) digits after the seconds; 0 omits the

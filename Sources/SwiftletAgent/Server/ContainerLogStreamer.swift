@@ -1,5 +1,6 @@
 import Foundation
 import SwiftletAPI
+import SwiftletRuntimeInit
 
 #if canImport(Glibc)
 import Glibc
@@ -159,7 +160,7 @@ private struct FormatState {
         var line: [UInt8] = []
         line.reserveCapacity(content.count + 32)
         if timestamps {
-            RFC3339.appendNanoFixed(unixNanos: nanos, to: &line)
+            CRILog.appendTimestamp(unixNanos: nanos, fixedWidth: true, to: &line)
             line.append(UInt8(ascii: " "))
         }
         line.append(contentsOf: content)

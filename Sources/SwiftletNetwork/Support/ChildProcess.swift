@@ -79,13 +79,7 @@ struct ChildProcess: Sendable {
         var attributes = posix_spawnattr_t()
         posix_spawnattr_init(&attributes)
         defer { posix_spawnattr_destroy(&attributes) }
-        var all = sigset_t()
-        shim_sigfillset(&all)
-        var none = sigset_t()
-        shim_sigemptyset(&none)
-        posix_spawnattr_setsigdefault(&attributes, &all)
-        posix_spawnattr_setsigmask(&attributes, &none)
-        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK))
+        shim_spawnattr_clean_signals(&attributes)
 
         var cArgs = ([executable] + arguments).map { strdup($0) } + [nil]
         defer { cArgs.forEach { free($0) } }

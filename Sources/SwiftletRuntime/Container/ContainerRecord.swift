@@ -68,7 +68,12 @@ enum FileIO {
         let fd = open(path, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else { return nil }
         defer { close(fd) }
-        return withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 4096) { buffer -> String? in
+        return readAll(fd, limit: 4096)
+    }
+
+    /// What `fd` gives until end of file, at most `limit` bytes, as text; nil on a read error.
+    static func readAll(_ fd: Int32, limit: Int) -> String? {
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: limit) { buffer -> String? in
             var count = 0
             while count < buffer.count {
                 let n = read(fd, buffer.baseAddress! + count, buffer.count - count)
@@ -81,19 +86,16 @@ enum FileIO {
         }
     }
 
-    /// Writes `bytes` to a new file at `path` (no temp file, no fsync): for files in a private
-    /// directory that only a process started afterwards reads.
-    static func writeNewFile(_ bytes: [UInt8], to path: String, mode: mode_t = 0o600) throws {
-        let fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode)
-        guard fd >= 0 else { throw RuntimeError.system("open(\(path)): \(errnoText())") }
-        defer { close(fd) }
+    /// Writes all of `bytes` to `fd`, retrying short writes and EINTR; false on an error.
+    static func writeAll(_ fd: Int32, _ bytes: [UInt8]) -> Bool {
         var offset = 0
         while offset < bytes.count {
             let n = bytes.withUnsafeBytes { write(fd, $0.baseAddress! + offset, $0.count - offset) }
             if n < 0 && errno == EINTR { continue }
-            guard n > 0 else { throw RuntimeError.system("write(\(path)): \(errnoText())") }
+            guard n > 0 else { return false }
             offset += n
         }
+        return true
     }
 
     /// The process start time (clock ticks since boot) of `pid`, nil when it does not exist.

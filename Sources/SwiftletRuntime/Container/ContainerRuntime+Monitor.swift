@@ -15,40 +15,9 @@ extension ContainerRuntime {
         let (readEnd, writeEnd) = (fds[0], fds[1])
         defer { close(readEnd) }
 
-        var actions = posix_spawn_file_actions_t()
-        posix_spawn_file_actions_init(&actions)
-        defer { posix_spawn_file_actions_destroy(&actions) }
-        posix_spawn_file_actions_adddup2(&actions, writeEnd, Monitor.creatorFd)
-        if !inheritStdio {
-            posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
-            posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0)
-            posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0)
-        }
-        var attributes = posix_spawnattr_t()
-        posix_spawnattr_init(&attributes)
-        defer { posix_spawnattr_destroy(&attributes) }
-        // Default signal dispositions and an empty mask, whatever the caller had.
-        var all = sigset_t()
-        shim_sigfillset(&all)
-        var none = sigset_t()
-        shim_sigemptyset(&none)
-        posix_spawnattr_setsigdefault(&attributes, &all)
-        posix_spawnattr_setsigmask(&attributes, &none)
-        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK))
-
-        let argv = [monitorPath, "--detach", stateDir]
-        var cArgs = argv.map { strdup($0) } + [nil]
-        defer { cArgs.forEach { free($0) } }
-        let env = ["PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"]
-        var cEnv = env.map { strdup($0) } + [nil]
-        defer { cEnv.forEach { free($0) } }
-
-        var pid: pid_t = 0
-        let rc = posix_spawn(&pid, monitorPath, &actions, &attributes, &cArgs, &cEnv)
+        let spawned = Result { try spawnMonitorProcess(["--detach", stateDir], creatorEnd: writeEnd, inheritStdio: inheritStdio) }
         close(writeEnd)
-        guard rc == 0 else {
-            throw RuntimeError.system("posix_spawn(\(monitorPath)): \(errnoText(rc))")
-        }
+        let pid = try spawned.get()
         // The first monitor process exits right after forking the real one.
         var status: Int32 = 0
         while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
@@ -97,54 +66,17 @@ extension ContainerRuntime {
         let (ours, theirs) = (fds[0], fds[1])
         defer { close(ours) }
 
-        var actions = posix_spawn_file_actions_t()
-        posix_spawn_file_actions_init(&actions)
-        defer { posix_spawn_file_actions_destroy(&actions) }
-        posix_spawn_file_actions_adddup2(&actions, theirs, Monitor.creatorFd)
-        if !inheritStdio {
-            posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
-            posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0)
-            posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0)
-        }
-        var attributes = posix_spawnattr_t()
-        posix_spawnattr_init(&attributes)
-        defer { posix_spawnattr_destroy(&attributes) }
-        var all = sigset_t()
-        shim_sigfillset(&all)
-        var none = sigset_t()
-        shim_sigemptyset(&none)
-        posix_spawnattr_setsigdefault(&attributes, &all)
-        posix_spawnattr_setsigmask(&attributes, &none)
-        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK))
-
-        var pid: pid_t = 0
-        let rc = Self.attachedArguments.withArgv(monitorPath) { argv in
-            Self.monitorEnvironment.withEnvp { envp in posix_spawn(&pid, monitorPath, &actions, &attributes, argv, envp) }
-        }
+        let spawned = Result { try spawnMonitorProcess([Monitor.attachedArgument], creatorEnd: theirs, inheritStdio: inheritStdio) }
         close(theirs)
-        guard rc == 0 else { throw RuntimeError.system("posix_spawn(\(monitorPath)): \(errnoText(rc))") }
+        let pid = try spawned.get()
         defer {
             var status: Int32 = 0
             while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
         }
 
-        var sent = 0
-        while sent < plan.count {
-            let n = plan.withUnsafeBytes { write(ours, $0.baseAddress! + sent, $0.count - sent) }
-            if n < 0 && errno == EINTR { continue }
-            guard n > 0 else { throw RuntimeError.monitor("sending the plan to the monitor: \(errnoText())") }
-            sent += n
-        }
+        guard FileIO.writeAll(ours, plan) else { throw RuntimeError.monitor("sending the plan to the monitor: \(errnoText())") }
         _ = shutdown(ours, Int32(SHUT_WR))
-        var reply: [UInt8] = []
-        var buffer = [UInt8](repeating: 0, count: 1024)
-        while true {
-            let n = buffer.withUnsafeMutableBytes { read(ours, $0.baseAddress, $0.count) }
-            if n > 0 { reply += buffer[0..<n]; continue }
-            if n < 0 && errno == EINTR { continue }
-            break
-        }
-        let text = String(decoding: reply, as: UTF8.self)
+        let text = FileIO.readAll(ours, limit: 64 * 1024) ?? ""
         if text.hasPrefix("error ") {
             throw RuntimeError.monitor(String(text.dropFirst(6)).trimmingCharacters(in: .newlines))
         }
@@ -154,28 +86,32 @@ extension ContainerRuntime {
         return record
     }
 
-    private static let attachedArguments = CStringArray([Monitor.attachedArgument])
-    private static let monitorEnvironment = CStringArray(["PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"])
-}
-
-/// A NULL-terminated C string array kept for the process's life (the monitor's fixed
-/// arguments and environment), so a spawn copies no strings.
-final class CStringArray: @unchecked Sendable {
-    private let pointers: [UnsafeMutablePointer<CChar>?]
-
-    init(_ strings: [String]) {
-        pointers = strings.map { strdup($0) } + [nil]
-    }
-
-    /// Calls `body` with `argv`: `program` then the strings.
-    func withArgv<R>(_ program: String, _ body: (UnsafePointer<UnsafeMutablePointer<CChar>?>) -> R) -> R {
-        program.withCString { name in
-            var argv: [UnsafeMutablePointer<CChar>?] = [UnsafeMutablePointer(mutating: name)] + pointers
-            return argv.withUnsafeMutableBufferPointer { body($0.baseAddress!) }
+    /// `posix_spawn`s `swiftlet-monitor ARGUMENTS` with `creatorEnd` as its fd 3, default signal
+    /// dispositions and an empty mask, and /dev/null as stdio unless `inheritStdio`; posix_spawn
+    /// keeps this safe in a multithreaded caller.
+    private func spawnMonitorProcess(_ arguments: [String], creatorEnd: Int32, inheritStdio: Bool) throws -> pid_t {
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_adddup2(&actions, creatorEnd, Monitor.creatorFd)
+        if !inheritStdio {
+            posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+            posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0)
+            posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0)
         }
-    }
+        var attributes = posix_spawnattr_t()
+        posix_spawnattr_init(&attributes)
+        defer { posix_spawnattr_destroy(&attributes) }
+        shim_spawnattr_clean_signals(&attributes)
 
-    func withEnvp<R>(_ body: (UnsafePointer<UnsafeMutablePointer<CChar>?>) -> R) -> R {
-        pointers.withUnsafeBufferPointer { body($0.baseAddress!) }
+        var cArgs = ([monitorPath] + arguments).map { strdup($0) } + [nil]
+        defer { cArgs.forEach { free($0) } }
+        let environment = ["PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"]
+        var cEnv = environment.map { strdup($0) } + [nil]
+        defer { cEnv.forEach { free($0) } }
+        var pid: pid_t = 0
+        let rc = posix_spawn(&pid, monitorPath, &actions, &attributes, &cArgs, &cEnv)
+        guard rc == 0 else { throw RuntimeError.system("posix_spawn(\(monitorPath)): \(errnoText(rc))") }
+        return pid
     }
 }
