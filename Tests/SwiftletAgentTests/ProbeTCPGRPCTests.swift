@@ -24,6 +24,22 @@ struct ProbeTCPTests {
         #expect(server.requests.isEmpty, "a TCP probe sends nothing")
     }
 
+    @Test("a connection to this host is made (or refused) within connect(2), so the event loop is not involved")
+    func immediateConnect() async throws {
+        let server = try await ProbeTestHTTPServer.start { _, _ in .status(200) }
+        let result = ProbeDialer.connectAtOnce(try SocketAddress(ipAddress: "127.0.0.1", port: server.port))
+        guard case .connected(let fd) = result else {
+            Issue.record("expected a connection at once, got \(result)")
+            await server.stop()
+            return
+        }
+        close(fd)
+        await server.stop()
+        let (port, held) = try probeTestRefusingPort()
+        defer { close(held) }
+        #expect(ProbeDialer.connectAtOnce(try SocketAddress(ipAddress: "127.0.0.1", port: port)) == .failed(ECONNREFUSED))
+    }
+
     @Test("an unknown port name errs; the host defaults to the pod IP")
     func portsAndHosts() async throws {
         let target = probeLoopbackTarget()

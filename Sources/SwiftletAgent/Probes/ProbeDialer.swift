@@ -37,11 +37,78 @@ package struct ProbeDialer: Sendable {
             .channelInitializer(initializer)
         let connected: EventLoopFuture<any Channel>
         if let ip = try? SocketAddress(ipAddress: host, port: port) {
-            connected = bootstrap.connect(to: ip)
+            switch Self.connectAtOnce(ip) {
+            case .connected(let fd):
+                connected = bootstrap.withConnectedSocket(fd)
+            case .failed(let code):
+                return loop.makeFailedFuture(DialError(description: "dial tcp \(address): " + ProbeSupport.goConnectError(errno: code),
+                                                       timedOut: code == ETIMEDOUT))
+            case .pending:
+                connected = bootstrap.connect(to: ip)
+            }
         } else {
             connected = bootstrap.connect(host: host, port: port)
         }
         return connected.flatMapErrorThrowing { error in throw Self.describe(error, host: host, address: address) }
+    }
+
+    /// Only checks that `host:port` takes a connection, and closes it (tcpSocket probes): no
+    /// channel when the connection is made at once.
+    package func check(host: String, port: Int, deadline: NIODeadline, on loop: any EventLoop) -> EventLoopFuture<Void> {
+        if let ip = try? SocketAddress(ipAddress: host, port: port), deadline > .now() {
+            switch Self.connectAtOnce(ip) {
+            case .connected(let fd):
+                close(fd)
+                return loop.makeSucceededVoidFuture()
+            case .failed(let code):
+                return loop.makeFailedFuture(DialError(description: "dial tcp \(ProbeSupport.joinHostPort(host, port)): "
+                                                           + ProbeSupport.goConnectError(errno: code), timedOut: code == ETIMEDOUT))
+            case .pending:
+                break
+            }
+        }
+        return connect(host: host, port: port, deadline: deadline, on: loop) { $0.eventLoop.makeSucceededVoidFuture() }
+            .map { $0.close(promise: nil) }
+    }
+
+    package enum Immediate: Equatable {
+        /// Connected: the caller owns the descriptor.
+        case connected(Int32)
+        /// Refused (or otherwise failed) at once, with this errno.
+        case failed(Int32)
+        /// The handshake did not finish within the call: take the event loop's way.
+        case pending
+    }
+
+    /// A non-blocking connect(2) and a zero-timeout poll: when the peer is on this host, as
+    /// every pod's address is to its node's agent (loopback, or a veth into the pod's network
+    /// namespace), the kernel has run both ends of the handshake by the time connect returns, so
+    /// the connection is made (or refused) at once. That spares the event loop a socket's whole
+    /// registration dance for most probes; anything slower is left to the event loop.
+    package static func connectAtOnce(_ address: SocketAddress) -> Immediate {
+        let fd = socket(address.protocolFamily, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_NONBLOCK.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
+        guard fd >= 0 else { return .pending }
+        var one: Int32 = 1
+        _ = setsockopt(fd, Int32(IPPROTO_TCP), TCP_NODELAY, &one, socklen_t(MemoryLayout<Int32>.size))
+        let rc = address.withSockAddr { Glibc.connect(fd, $0, socklen_t($1)) }
+        if rc == 0 { return .connected(fd) }
+        var code = errno
+        if code == EINPROGRESS {
+            // Even to this host connect(2) returns EINPROGRESS, but the handshake (or the
+            // refusal) is done by the time it returns: a zero-timeout poll tells.
+            var entry = pollfd(fd: fd, events: Int16(POLLOUT), revents: 0)
+            if poll(&entry, 1, 0) == 1 {
+                var length = socklen_t(MemoryLayout<Int32>.size)
+                code = 0
+                if getsockopt(fd, SOL_SOCKET, SO_ERROR, &code, &length) != 0 { code = errno }
+                if code == 0 { return .connected(fd) }
+            }
+        }
+        close(fd)
+        switch code {
+        case ECONNREFUSED, ENETUNREACH, EHOSTUNREACH: return .failed(code)
+        default: return .pending  // still in progress: a peer elsewhere
+        }
     }
 
     static func describe(_ error: any Error, host: String, address: String) -> DialError {

@@ -19,11 +19,8 @@ package struct TCPProbe: Sendable {
             return loop.makeSucceededFuture(.error("\(error)"))
         }
         let host = ProbeSupport.host(action.host, podIP: target.podIP)
-        return dialer.connect(host: host, port: port, deadline: .now() + .seconds(Int64(timeoutSeconds)), on: loop) {
-            $0.eventLoop.makeSucceededVoidFuture()
-        }.map { channel -> ProbeOutcome in
-            channel.close(promise: nil)
-            return .success()
+        return dialer.check(host: host, port: port, deadline: .now() + .seconds(Int64(timeoutSeconds)), on: loop).map {
+            ProbeOutcome.success()
         }.recover { error in
             .failure("\(error)")
         }
