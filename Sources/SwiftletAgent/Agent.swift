@@ -83,7 +83,7 @@ public struct Agent: Sendable {
         let runtime = ContainerRuntime(root: runtimeRoot, logger: logger)
         let (probeUpdates, probeUpdatesIn) = AsyncStream<ProbeUpdate>.makeStream()
         let probes = ProbeManager(
-            clock: clock, exec: RuntimeProbeExecRunner(runtime: runtime, scratchDir: loaded.agent.runDir + "/probes"),
+            clock: clock, exec: RuntimeProbeExecRunner(runtime: runtime),
             logger: logger, onUpdate: { update in
                 metrics.recordProbe(probeType: update.kind.eventName, result: update.result.metricLabel,
                                     container: update.containerName, pod: update.podName, namespace: update.namespace,

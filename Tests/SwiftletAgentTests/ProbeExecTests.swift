@@ -96,7 +96,7 @@ struct ProbeExecContainerTests {
     func realContainer() async throws {
         let box = try ProbeTestContainer()
         defer { box.remove() }
-        let runner = RuntimeProbeExecRunner(runtime: box.runtime, scratchDir: box.dir + "/probes")
+        let runner = RuntimeProbeExecRunner(runtime: box.runtime)
         let exec = ExecProbe(runner: runner, clock: SystemClock())
         let app = Container(name: "app", image: "busybox")
 
@@ -112,14 +112,15 @@ struct ProbeExecContainerTests {
         let initPid = try box.runtime.state(id: box.id).pid
         try await probeWaitFor { (try? box.runtime.ps(id: box.id)) == [initPid] }
         #expect(try box.runtime.state(id: box.id).status == .running, "the container itself lives on")
-        #expect((try? FileManager.default.contentsOfDirectory(atPath: box.dir + "/probes"))?.isEmpty ?? true, "no output files left")
+        let state = try FileManager.default.contentsOfDirectory(atPath: box.dir + "/run/" + box.id)
+        #expect(!state.contains { $0.hasPrefix("exec-") }, "no exec FIFO left: \(state)")
     }
 
     @Test("through the probe handlers on an event loop (no Swift tasks): output and exit codes, errors retried then reported, and a command hung past its timeout is killed")
     func eventLoopPath() async throws {
         let box = try ProbeTestContainer()
         defer { box.remove() }
-        let runner = RuntimeProbeExecRunner(runtime: box.runtime, scratchDir: box.dir + "/probes")
+        let runner = RuntimeProbeExecRunner(runtime: box.runtime)
         let handlers = ProbeHandlers(exec: runner, clock: SystemClock(), group: MultiThreadedEventLoopGroup.singleton)
         let loop = MultiThreadedEventLoopGroup.singleton.next()
         var target = probeLoopbackTarget(container: "app")
@@ -137,7 +138,9 @@ struct ProbeExecContainerTests {
         #expect(ContinuousClock.now - started < .seconds(5))
         let initPid = try box.runtime.state(id: box.id).pid
         try await probeWaitFor { (try? box.runtime.ps(id: box.id)) == [initPid] }
-        try await probeWaitFor { (try? FileManager.default.contentsOfDirectory(atPath: box.dir + "/probes"))?.isEmpty ?? true }
+        try await probeWaitFor {
+            !((try? FileManager.default.contentsOfDirectory(atPath: box.dir + "/run/" + box.id)) ?? []).contains { $0.hasPrefix("exec-") }
+        }
 
         try box.runtime.kill(id: box.id, signal: SIGKILL, all: true)
         try await probeWaitFor { (try? box.runtime.state(id: box.id).status) == .stopped }
@@ -157,8 +160,12 @@ struct ProbeExecContainerTests {
                                      environment: ["CODE=5"], output: .criLog(out)) == 0)
         let log = try String(contentsOfFile: out, encoding: .utf8)
         #expect(log.hasSuffix(" stdout F 5 probe-box\n"), "got \(log)")
+        let captured = try box.runtime.execCapturing(template, args: ["/bin/busybox", "sh", "-c", "echo 123; echo 456789 >&2; exit 6"],
+                                                     limit: 7)
+        #expect(captured.exitCode == 6)
+        #expect(String(decoding: captured.output, as: UTF8.self) == "123\n456", "stdout and stderr in one stream, cut at the limit")
         let state = try FileManager.default.contentsOfDirectory(atPath: box.dir + "/run/" + box.id)
-        #expect(!state.contains { $0.hasPrefix("exec-") }, "exec state directories are removed: \(state)")
+        #expect(!state.contains { $0.hasPrefix("exec-") }, "no exec FIFO is left: \(state)")
 
         try box.runtime.kill(id: box.id, signal: SIGKILL, all: true)
         try await probeWaitFor { (try? box.runtime.state(id: box.id).status) == .stopped }

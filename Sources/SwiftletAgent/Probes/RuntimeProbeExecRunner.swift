@@ -7,29 +7,25 @@ import SwiftletRuntime
 
 /// Runs exec probes' commands through ``ContainerRuntime``'s exec: the command joins the
 /// container's namespaces and cgroup with the container's own process settings (user,
-/// capabilities, env, seccomp), and its output is captured through a CRI log file.
+/// capabilities, env, seccomp), and its stdout and stderr come back through a pipe.
 ///
 /// The runtime's exec blocks, so commands run on a small pool of threads of their own rather
-/// than on Swift's cooperative threads. A cancelled run (the probe's timeout) kills the command
-/// and everything it started: each run's processes carry a `SWIFTLET_PROBE_EXEC=<token>`
-/// variable, and every process of the container's cgroup holding that token is sent SIGKILL.
+/// than on Swift's cooperative threads. A run past its timeout kills the command and everything
+/// it started: each run's processes carry a `SWIFTLET_PROBE_EXEC=<token>` variable, and every
+/// process of the container's cgroup holding that token is sent SIGKILL.
 public final class RuntimeProbeExecRunner: ProbeExecLoopRunner {
     private let runtime: ContainerRuntime
-    private let scratchDir: String
     private let pool: NIOThreadPool
     /// Each container's exec set-up (its own process from config.json, compiled seccomp
-    /// filter...), which does not change while it runs: working it out costs more than the rest
-    /// of a probe's own work.
+    /// filter, a pidfd of its init), which does not change while it runs: working it out costs
+    /// more than the rest of a probe's own work.
     private let templates = Mutex<[String: ExecTemplate]>([:])
-    private let scratchReady = Atomic<Bool>(false)
 
     /// - Parameters:
-    ///   - scratchDir: where each run's output file lives while it runs; created on demand.
     ///   - threads: how many exec probes may run at once; more wait their turn (their timeout
     ///     counts while they wait).
-    public init(runtime: ContainerRuntime, scratchDir: String, threads: Int = 4) {
+    public init(runtime: ContainerRuntime, threads: Int = 4) {
         self.runtime = runtime
-        self.scratchDir = scratchDir
         pool = NIOThreadPool(numberOfThreads: max(1, threads))
         pool.start()
     }
@@ -41,29 +37,16 @@ public final class RuntimeProbeExecRunner: ProbeExecLoopRunner {
     /// The name of the variable that marks an exec probe's processes.
     public static let tokenVariable = "SWIFTLET_PROBE_EXEC"
 
+    /// Output beyond kubelet's 10 KiB is not kept.
+    static let outputLimit = ProbeSupport.maxOutputBytes
+
     public func exec(containerID: String, command: [String], timeout: Duration) async throws -> ProbeExecResult {
-        if !scratchReady.load(ordering: .relaxed) {
-            try FileManager.default.createDirectory(atPath: scratchDir, withIntermediateDirectories: true)
-            scratchReady.store(true, ordering: .relaxed)
-        }
-        let token = String(UInt64.random(in: 1...UInt64.max), radix: 16)
-        let logPath = scratchDir + "/probe-\(token).log"
-        defer { unlink(logPath) }
+        let token = Self.newToken()
         let runtime = self.runtime
         let finished = Finished()
-        let code: Int32 = try await withTaskCancellationHandler {
+        return try await withTaskCancellationHandler {
             defer { finished.set() }
-            return try await pool.runIfActive { [self] in
-                let template = try template(containerID)
-                do {
-                    return try runtime.exec(template, args: command, environment: ["\(Self.tokenVariable)=\(token)"],
-                                            output: .criLog(logPath))
-                } catch {
-                    // A stopped container's template is of no more use.
-                    templates.withLock { _ = $0.removeValue(forKey: containerID) }
-                    throw error
-                }
-            }
+            return try await pool.runIfActive { [self] in try run(containerID: containerID, command: command, token: token) }
         } onCancel: {
             // The command may not have started yet: keep killing until the exec returns.
             Task.detached {
@@ -74,22 +57,10 @@ public final class RuntimeProbeExecRunner: ProbeExecLoopRunner {
                 }
             }
         }
-        var reader = CRILogReader()
-        let output = reader.feed(Self.readOutput(logPath)).map { $0.content + "\n" }.joined()
-        return ProbeExecResult(exitCode: code, output: output)
     }
 
     package func exec(containerID: String, command: [String], timeout: TimeAmount, on loop: any EventLoop) -> EventLoopFuture<ProbeExecResult?> {
-        if !scratchReady.load(ordering: .relaxed) {
-            do {
-                try FileManager.default.createDirectory(atPath: scratchDir, withIntermediateDirectories: true)
-            } catch {
-                return loop.makeFailedFuture(error)
-            }
-            scratchReady.store(true, ordering: .relaxed)
-        }
-        let token = String(UInt64.random(in: 1...UInt64.max), radix: 16)
-        let logPath = scratchDir + "/probe-\(token).log"
+        let token = Self.newToken()
         let runtime = self.runtime
         let promise = loop.makePromise(of: ProbeExecResult?.self)
         let finished = Finished()
@@ -110,20 +81,8 @@ public final class RuntimeProbeExecRunner: ProbeExecLoopRunner {
             }
         }
         pool.runIfActive(eventLoop: loop) { [self] () throws -> ProbeExecResult in
-            defer {
-                finished.set()
-                unlink(logPath)
-            }
-            let template = try template(containerID)
-            let code: Int32
-            do {
-                code = try runtime.exec(template, args: command, environment: ["\(Self.tokenVariable)=\(token)"], output: .criLog(logPath))
-            } catch {
-                templates.withLock { _ = $0.removeValue(forKey: containerID) }
-                throw error
-            }
-            var reader = CRILogReader()
-            return ProbeExecResult(exitCode: code, output: reader.feed(Self.readOutput(logPath)).map { $0.content + "\n" }.joined())
+            defer { finished.set() }
+            return try run(containerID: containerID, command: command, token: token)
         }.whenComplete { result in
             timer.cancel()
             guard !settled.value else { return }
@@ -133,31 +92,34 @@ public final class RuntimeProbeExecRunner: ProbeExecLoopRunner {
         return promise.futureResult
     }
 
+    /// One run, blocking.
+    private func run(containerID: String, command: [String], token: String) throws -> ProbeExecResult {
+        let template = try template(containerID)
+        do {
+            let (code, output) = try runtime.execCapturing(template, args: command, environment: ["\(Self.tokenVariable)=\(token)"],
+                                                           limit: Self.outputLimit)
+            return ProbeExecResult(exitCode: code, output: String(decoding: output, as: UTF8.self))
+        } catch {
+            // A stopped container's template is of no more use.
+            templates.withLock { _ = $0.removeValue(forKey: containerID) }
+            throw error
+        }
+    }
+
     private func template(_ containerID: String) throws -> ExecTemplate {
         if let cached = templates.withLock({ $0[containerID] }) { return cached }
         let template = try runtime.prepareExec(id: containerID)
         templates.withLock { cache in
-            // Containers come and go; an occasional reset keeps dead ones from piling up.
-            if cache.count >= 1024 { cache.removeAll() }
+            // Containers come and go (each template holds a pidfd): stopped ones are dropped
+            // whenever the cache has grown.
+            if cache.count >= 64 { cache = cache.filter { $0.value.isRunning } }
             cache[containerID] = template
         }
         return template
     }
 
-    /// The output file, at most the first 64 KiB (the probe keeps far less).
-    private static func readOutput(_ path: String) -> ArraySlice<UInt8> {
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { return [] }
-        defer { close(fd) }
-        var bytes = [UInt8](repeating: 0, count: 65536)
-        var count = 0
-        while count < bytes.count {
-            let n = bytes.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress! + count, $0.count - count) }
-            if n < 0 && errno == EINTR { continue }
-            if n <= 0 { break }
-            count += n
-        }
-        return bytes[..<count]
+    private static func newToken() -> String {
+        String(UInt64.random(in: 1...UInt64.max), radix: 16)
     }
 
     /// Sends SIGKILL to every process of the container that carries `token` in its environment.

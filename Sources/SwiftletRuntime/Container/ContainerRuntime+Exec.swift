@@ -1,3 +1,4 @@
+import CRuntimeShim
 import Foundation
 import SwiftletRuntimeInit
 
@@ -11,6 +12,40 @@ public struct ExecTemplate: Sendable {
     let process: Spec.Process
     let plan: InitPlan
     let cgroupProcs: [String]
+    /// A pidfd of the container's init, taken when the template was made: it becomes readable
+    /// when that process ends, which a poll tells without reading /proc at every run.
+    let initHandle: ProcessHandle?
+
+    /// Whether the container's init (this instance of the container) still runs.
+    public var isRunning: Bool {
+        if let initHandle { return !initHandle.hasExited }
+        return !ContainerRuntime.initIsGone(record)
+    }
+}
+
+/// An open pidfd, closed when the last template holding it goes.
+final class ProcessHandle: Sendable {
+    let fd: Int32
+
+    /// A pidfd for `pid` if it still is the process that started at `startTime` (clock ticks
+    /// since boot); nil when it is gone, or pidfds are not available (Linux before 5.3).
+    init?(pid: Int32, startTime: UInt64) {
+        let fd = shim_pidfd_open(pid, 0)
+        guard fd >= 0 else { return nil }
+        // Checked after opening: the pid cannot be reused while the pidfd is held.
+        guard FileIO.startTime(of: pid) == startTime else {
+            close(fd)
+            return nil
+        }
+        self.fd = fd
+    }
+
+    deinit { close(fd) }
+
+    var hasExited: Bool {
+        var entry = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+        return poll(&entry, 1, 0) != 0
+    }
 }
 
 extension ContainerRuntime {
@@ -68,7 +103,8 @@ extension ContainerRuntime {
                 throw RuntimeError.invalidSpec("linux.seccomp: \(error)")
             }
         }
-        return ExecTemplate(containerID: id, record: record, process: chosen, plan: plan, cgroupProcs: cgroupProcs)
+        return ExecTemplate(containerID: id, record: record, process: chosen, plan: plan, cgroupProcs: cgroupProcs,
+                            initHandle: ProcessHandle(pid: record.pid, startTime: record.pidStartTime))
     }
 
     /// Runs a process in the container of `template`, as ``exec(id:process:args:output:)``
@@ -76,29 +112,45 @@ extension ContainerRuntime {
     /// process's. Blocks until it exits.
     /// - Throws: `RuntimeError.state` once the container's init is gone.
     public func exec(_ template: ExecTemplate, args: [String]? = nil, environment: [String] = [], output: Output = .inherit) throws -> Int32 {
-        let id = template.containerID
-        let record = template.record
-        // The container must still be this instance: no exit recorded, its init alive.
-        if access(stateDir(id) + "/exit", F_OK) == 0 || Self.initIsGone(record) {
-            throw RuntimeError.state("cannot exec in container \"\(id)\": it is stopped")
+        let stdio: InitPlan.Stdio
+        switch output {
+        case .inherit: stdio = .inherit
+        case .criLog(let path): stdio = .criLog(path: path)
         }
+        let plan = try attachedPlan(template, args: args, environment: environment, stdio: stdio)
+        let (exit, _) = try runAttachedMonitor(plan: plan.encode(), inheritStdio: output == .inherit)
+        if let error = exit.error, exit.startedAt == 0 { throw RuntimeError.monitor(error) }
+        return exit.exitCode
+    }
+
+    /// Runs a process in the container of `template` as ``exec(_:args:environment:output:)``
+    /// does, and returns its stdout and stderr (one stream, as written, at most `limit` bytes)
+    /// instead of logging them: what an exec probe or hook reports.
+    public func execCapturing(_ template: ExecTemplate, args: [String]? = nil, environment: [String] = [],
+                              limit: Int) throws -> (exitCode: Int32, output: [UInt8]) {
+        let plan = try attachedPlan(template, args: args, environment: environment, stdio: .inherit)
+        let (exit, output) = try runAttachedMonitor(plan: plan.encode(), inheritStdio: false, captureLimit: limit)
+        if let error = exit.error, exit.startedAt == 0 { throw RuntimeError.monitor(error) }
+        return (exit.exitCode, output)
+    }
+
+    /// The plan of one attached run from `template`.
+    /// - Throws: `RuntimeError.state` once the container's init is gone.
+    private func attachedPlan(_ template: ExecTemplate, args: [String]?, environment: [String], stdio: InitPlan.Stdio) throws -> InitPlan {
+        let id = template.containerID
+        // The container must still be this instance: its init alive.
+        guard template.isRunning else { throw RuntimeError.state("cannot exec in container \"\(id)\": it is stopped") }
         var plan = template.plan
         if let args { plan.args = args }
         plan.env += environment
         guard !plan.args.isEmpty else { throw RuntimeError.invalidSpec("process.args: must not be empty") }
-
         // The monitor makes the exec FIFO (and removes it): a name in the container's state
         // directory, unique to this run.
         plan.stateDir = ""
         plan.execFifoPath = stateDir(id) + "/exec-\(String(UInt64.random(in: 1...UInt64.max), radix: 16)).fifo"
         plan.exitFilePath = ""
-        switch output {
-        case .inherit: plan.stdio = .inherit
-        case .criLog(let path): plan.stdio = .criLog(path: path)
-        }
-        let exit = try runAttachedMonitor(plan: plan.encode(), inheritStdio: output == .inherit)
-        if let error = exit.error, exit.startedAt == 0 { throw RuntimeError.monitor(error) }
-        return exit.exitCode
+        plan.stdio = stdio
+        return plan
     }
 
     /// Opens an exec FIFO for reading, which lets the paused init (blocked opening it for

@@ -58,16 +58,32 @@ extension ContainerRuntime {
     /// Runs `swiftlet-monitor --run` for one process in a container and waits for it: the plan
     /// goes over a socket on the monitor's fd 3, which brings back the process's
     /// ``ExitRecord``. No state directory, no detaching: the caller reaps the monitor.
-    func runAttachedMonitor(plan: [UInt8], inheritStdio: Bool) throws -> ExitRecord {
+    /// - Parameters:
+    ///   - captureLimit: when set, the process's stdout and stderr (one pipe, in the order
+    ///     written) are returned, at most this many bytes; otherwise the output array is empty.
+    func runAttachedMonitor(plan: [UInt8], inheritStdio: Bool, captureLimit: Int? = nil) throws -> (ExitRecord, [UInt8]) {
         var fds: [Int32] = [-1, -1]
         guard socketpair(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0, &fds) == 0 else {
             throw RuntimeError.system("socketpair: \(errnoText())")
         }
         let (ours, theirs) = (fds[0], fds[1])
         defer { close(ours) }
+        var output: (read: Int32, write: Int32)?
+        if captureLimit != nil {
+            var pipe: [Int32] = [-1, -1]
+            guard shim_pipe2(&pipe, O_CLOEXEC | O_NONBLOCK) == 0 else {
+                close(theirs)
+                throw RuntimeError.system("pipe2: \(errnoText())")
+            }
+            output = (pipe[0], pipe[1])
+        }
+        defer { if let output { close(output.read) } }
 
-        let spawned = Result { try spawnMonitorProcess([Monitor.attachedArgument], creatorEnd: theirs, inheritStdio: inheritStdio) }
+        let spawned = Result {
+            try spawnMonitorProcess([Monitor.attachedArgument], creatorEnd: theirs, inheritStdio: inheritStdio, output: output?.write)
+        }
         close(theirs)
+        if let output { close(output.write) }
         let pid = try spawned.get()
         defer {
             var status: Int32 = 0
@@ -76,25 +92,66 @@ extension ContainerRuntime {
 
         guard FileIO.writeAll(ours, plan) else { throw RuntimeError.monitor("sending the plan to the monitor: \(errnoText())") }
         _ = shutdown(ours, Int32(SHUT_WR))
+        var captured: [UInt8] = []
+        if let output, let captureLimit {
+            Self.collect(output: output.read, limit: captureLimit, into: &captured, until: ours)
+        }
         let text = FileIO.readAll(ours, limit: 64 * 1024) ?? ""
+        if let output, let captureLimit {
+            // The process has ended: take what it wrote; anything it left running may keep the
+            // pipe open, so no waiting for its end.
+            Self.drain(output.read, limit: captureLimit, into: &captured)
+        }
         if text.hasPrefix("error ") {
             throw RuntimeError.monitor(String(text.dropFirst(6)).trimmingCharacters(in: .newlines))
         }
         guard let record = ExitRecord(parsing: text) else {
             throw RuntimeError.monitor("the monitor reported no exit status")
         }
-        return record
+        return (record, captured)
+    }
+
+    /// Reads the output pipe (non-blocking) until `reply` has something to read (the monitor's
+    /// report, sent once the process ended), keeping at most `limit` bytes.
+    private static func collect(output: Int32, limit: Int, into captured: inout [UInt8], until reply: Int32) {
+        var open = true
+        while true {
+            var fds = [pollfd(fd: reply, events: Int16(POLLIN), revents: 0), pollfd(fd: open ? output : -1, events: Int16(POLLIN), revents: 0)]
+            let ready = poll(&fds, 2, -1)
+            if ready < 0 && errno == EINTR { continue }
+            if ready <= 0 || fds[0].revents != 0 { return }
+            if fds[1].revents != 0 { open = drain(output, limit: limit, into: &captured) }
+        }
+    }
+
+    /// Reads what the pipe holds now; false at its end.
+    @discardableResult
+    private static func drain(_ fd: Int32, limit: Int, into captured: inout [UInt8]) -> Bool {
+        var buffer = [UInt8](repeating: 0, count: 4096)
+        while true {
+            let n = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+            if n > 0 {
+                captured += buffer[0..<min(n, max(0, limit - captured.count))]
+                continue
+            }
+            if n < 0 && errno == EINTR { continue }
+            return n < 0  // EAGAIN: open, nothing more now; 0: end
+        }
     }
 
     /// `posix_spawn`s `swiftlet-monitor ARGUMENTS` with `creatorEnd` as its fd 3, default signal
     /// dispositions and an empty mask, and /dev/null as stdio unless `inheritStdio`; posix_spawn
     /// keeps this safe in a multithreaded caller.
-    private func spawnMonitorProcess(_ arguments: [String], creatorEnd: Int32, inheritStdio: Bool) throws -> pid_t {
+    private func spawnMonitorProcess(_ arguments: [String], creatorEnd: Int32, inheritStdio: Bool, output: Int32? = nil) throws -> pid_t {
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }
         posix_spawn_file_actions_adddup2(&actions, creatorEnd, Monitor.creatorFd)
-        if !inheritStdio {
+        if let output {
+            posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+            posix_spawn_file_actions_adddup2(&actions, output, 1)
+            posix_spawn_file_actions_adddup2(&actions, output, 2)
+        } else if !inheritStdio {
             posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
             posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0)
             posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0)
