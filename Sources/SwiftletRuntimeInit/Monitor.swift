@@ -78,10 +78,35 @@ public enum Monitor {
         report(reporter, "ok \(session.initPid)\n")
         if reporter >= 0 { close(reporter) }
         session.detachOwnStdio()
+        session.listenForExecs(at: stateDir + "/" + execSocketName)
         // Give back the heap pages the start-up used; an idle monitor keeps only what it needs.
         _ = shim_malloc_trim(0)
         session.superviseUntilExit()
         return 0
+    }
+
+    /// Name of the exec socket in the state directory (see ``MonitorSession/listenForExecs(at:)``).
+    public static let execSocketName = "exec.sock"
+    /// First byte of an exec request: a descriptor for stdout and stderr comes with it.
+    public static let execWithOutput: UInt8 = UInt8(ascii: "o")
+    /// First byte of an exec request without a descriptor: stdout and stderr are /dev/null
+    /// (or the plan's CRI log).
+    public static let execWithoutOutput: UInt8 = UInt8(ascii: "n")
+
+    /// In a process forked from a container's monitor for one exec connection: takes the
+    /// request's first byte (and the output descriptor that may come with it), then runs the
+    /// exec as ``runAttached()`` with the connection as fd 3.
+    static func serveExec(connection: Int32) -> Int32 {
+        var byte: UInt8 = 0
+        let output = shim_recv_byte_with_fd(connection, &byte)
+        if output == -1 { return 1 }
+        let devNull = open("/dev/null", O_RDWR | O_CLOEXEC)
+        _ = dup2(devNull, 0)
+        _ = dup2(output >= 0 ? output : devNull, 1)
+        _ = dup2(output >= 0 ? output : devNull, 2)
+        _ = dup2(connection, creatorFd)
+        // runAttached closes every other descriptor this process inherited from the monitor.
+        return runAttached()
     }
 
     /// The argument of an attached run (``runAttached()``).

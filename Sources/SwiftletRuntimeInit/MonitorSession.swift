@@ -17,6 +17,9 @@ final class MonitorSession {
     private var startedAt: Int64 = 0
     private var lateError: String?
     private var children: Set<pid_t> = []
+    /// The exec socket (``listenForExecs(at:)``); -1 when there is none.
+    private var execListener: Int32 = -1
+    private var execSocketPath: String?
 
     /// One container output pipe feeding the CRI log.
     private struct LogStream {
@@ -266,6 +269,7 @@ final class MonitorSession {
         while initStatus == nil {
             var pollFds = [pollfd(fd: signalFd, events: Int16(POLLIN), revents: 0)]
             if let channel { pollFds.append(pollfd(fd: channel.fd, events: Int16(POLLIN), revents: 0)) }
+            if execListener >= 0 { pollFds.append(pollfd(fd: execListener, events: Int16(POLLIN), revents: 0)) }
             for stream in streams where stream.fd >= 0 {
                 pollFds.append(pollfd(fd: stream.fd, events: Int16(POLLIN), revents: 0))
             }
@@ -280,11 +284,14 @@ final class MonitorSession {
                     if handleSignals(&initStatus) { finishedAt = Sys.realtimeNanos() }
                 } else if let channel, entry.fd == channel.fd {
                     readChannel(channel)
+                } else if entry.fd == execListener {
+                    acceptExecs()
                 } else if let index = streams.firstIndex(where: { $0.fd == entry.fd }) {
                     pump(index, buffer: buffer, untilDrained: false)
                 }
             }
         }
+        stopExecs()
         // Whatever the init wrote before exiting is in the pipes already; processes it
         // left behind may keep writing, so read only what is there now.
         if let channel {
@@ -304,6 +311,58 @@ final class MonitorSession {
             startedAt: startedAt,
             finishedAt: finishedAt == 0 ? Sys.realtimeNanos() : finishedAt,
             error: lateError)
+    }
+
+    // MARK: - Exec server
+
+    /// Serves execs into this container on a unix socket at `path` (`exec.sock` in the state
+    /// directory) while it runs, as a containerd shim serves `exec`: each connection gets a
+    /// process forked from this monitor that runs one exec as ``Monitor/runAttached()`` does
+    /// (plan in, exit record out, on the connection), so a caller spawns no process of its own.
+    /// Its first byte may carry a descriptor (SCM_RIGHTS) for the exec's stdout and stderr.
+    /// Without the socket (a path too long for `sun_path` even through the state directory's
+    /// descriptor, say) callers fall back to spawning `swiftlet-monitor --run` themselves.
+    func listenForExecs(at path: String) {
+        var fd = shim_unix_listen(path, 64)
+        if fd < 0 && Sys.errno == ENAMETOOLONG {
+            // Bind through a short path to the same directory.
+            let dir = open(Sys.parentDirectory(path), O_PATH | O_DIRECTORY | O_CLOEXEC)
+            if dir >= 0 {
+                fd = shim_unix_listen("/proc/self/fd/\(dir)/\(Sys.baseName(path))", 64)
+                close(dir)
+            }
+        }
+        if fd < 0 {
+            diagnose("exec socket \(path): \(Errno.name(Sys.errno)); execs will spawn their own monitor")
+            return
+        }
+        execListener = fd
+        execSocketPath = path
+    }
+
+    private func acceptExecs() {
+        while true {
+            let connection = shim_accept_cloexec(execListener)
+            if connection < 0 {
+                if Sys.errno == EINTR { continue }
+                return  // EAGAIN: all taken
+            }
+            let child = fork()
+            if child == 0 {
+                close(execListener)
+                _exit(Monitor.serveExec(connection: connection))
+            }
+            if child < 0 { diagnose("fork for an exec: \(Errno.name(Sys.errno))") }
+            // Reaped with every other child on SIGCHLD.
+            close(connection)
+        }
+    }
+
+    private func stopExecs() {
+        guard execListener >= 0 else { return }
+        close(execListener)
+        execListener = -1
+        if let execSocketPath { unlink(execSocketPath) }
     }
 
     /// Reads pending signals; reaps children on SIGCHLD. True when the init was reaped now.

@@ -160,10 +160,16 @@ struct ProbeExecContainerTests {
                                      environment: ["CODE=5"], output: .criLog(out)) == 0)
         let log = try String(contentsOfFile: out, encoding: .utf8)
         #expect(log.hasSuffix(" stdout F 5 probe-box\n"), "got \(log)")
+        let socket = box.dir + "/run/" + box.id + "/exec.sock"
+        #expect(FileManager.default.fileExists(atPath: socket), "the container's monitor serves execs")
         let captured = try box.runtime.execCapturing(template, args: ["/bin/busybox", "sh", "-c", "echo 123; echo 456789 >&2; exit 6"],
                                                      limit: 7)
         #expect(captured.exitCode == 6)
         #expect(String(decoding: captured.output, as: UTF8.self) == "123\n456", "stdout and stderr in one stream, cut at the limit")
+        // Without the monitor's socket (a monitor of an older version) the caller spawns its own.
+        try FileManager.default.removeItem(atPath: socket)
+        let spawned = try box.runtime.execCapturing(template, args: ["/bin/busybox", "sh", "-c", "echo spawned; exit 2"], limit: 100)
+        #expect(spawned.exitCode == 2 && String(decoding: spawned.output, as: UTF8.self) == "spawned\n")
         let state = try FileManager.default.contentsOfDirectory(atPath: box.dir + "/run/" + box.id)
         #expect(!state.contains { $0.hasPrefix("exec-") }, "no exec FIFO is left: \(state)")
 

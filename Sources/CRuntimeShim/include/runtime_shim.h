@@ -109,6 +109,24 @@ int shim_wtermsig(int status);
 /// and an empty signal mask, whatever the caller had (POSIX_SPAWN_SETSIGDEF | SETSIGMASK).
 int shim_spawnattr_clean_signals(posix_spawnattr_t *attributes);
 
+/// Sends one byte on a connected unix socket, with descriptor `fd` (SCM_RIGHTS) when `fd` >= 0.
+/// Returns 0, or -1 with errno.
+int shim_send_byte_with_fd(int sock, unsigned char byte, int fd);
+
+/// Receives one byte from a unix socket and the descriptor sent with it, if any: returns the
+/// descriptor (close-on-exec), -2 when none came, -1 on an error or end of stream.
+int shim_recv_byte_with_fd(int sock, unsigned char *byte);
+
+/// A listening unix stream socket bound at `path` (mode 0600, an old socket file replaced),
+/// close-on-exec and non-blocking; -1 with errno. Paths too long for `sun_path` fail (ENAMETOOLONG).
+int shim_unix_listen(const char *path, int backlog);
+
+/// accept4(2) with SOCK_CLOEXEC (the accepted socket blocks); -1 with errno.
+int shim_accept_cloexec(int listener);
+
+/// A unix stream socket connected to `path`, close-on-exec (blocking); -1 with errno.
+int shim_unix_connect(const char *path);
+
 /// malloc_trim(3): returns free heap pages to the kernel.
 int shim_malloc_trim(size_t pad);
 

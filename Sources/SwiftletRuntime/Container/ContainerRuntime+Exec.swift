@@ -129,7 +129,13 @@ extension ContainerRuntime {
     public func execCapturing(_ template: ExecTemplate, args: [String]? = nil, environment: [String] = [],
                               limit: Int) throws -> (exitCode: Int32, output: [UInt8]) {
         let plan = try attachedPlan(template, args: args, environment: environment, stdio: .inherit)
-        let (exit, output) = try runAttachedMonitor(plan: plan.encode(), inheritStdio: false, captureLimit: limit)
+        let exit: ExitRecord
+        let output: [UInt8]
+        if let connection = connectExecServer(template.containerID) {
+            (exit, output) = try runThroughMonitor(connection: connection, plan: plan.encode(), captureLimit: limit)
+        } else {
+            (exit, output) = try runAttachedMonitor(plan: plan.encode(), inheritStdio: false, captureLimit: limit)
+        }
         if let error = exit.error, exit.startedAt == 0 { throw RuntimeError.monitor(error) }
         return (exit.exitCode, output)
     }

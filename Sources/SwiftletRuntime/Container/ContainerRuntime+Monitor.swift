@@ -55,6 +55,53 @@ extension ContainerRuntime {
         _ = waitpid(pid, &status, WNOHANG)
     }
 
+    /// A connection to the exec socket of container `id`'s monitor, nil when it has none (a
+    /// monitor of an older version, or one that could not bind it).
+    func connectExecServer(_ id: String) -> Int32? {
+        let path = stateDir(id) + "/" + Monitor.execSocketName
+        var fd = shim_unix_connect(path)
+        if fd < 0 && errno == ENAMETOOLONG {
+            let dir = open(stateDir(id), O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+            guard dir >= 0 else { return nil }
+            fd = shim_unix_connect("/proc/self/fd/\(dir)/\(Monitor.execSocketName)")
+            close(dir)
+        }
+        return fd >= 0 ? fd : nil
+    }
+
+    /// Runs one exec through the container monitor's exec socket (`connection`, closed here):
+    /// the monitor forks the process that runs it, so this caller spawns nothing. Output as
+    /// ``runAttachedMonitor(plan:inheritStdio:captureLimit:)`` captures it.
+    func runThroughMonitor(connection: Int32, plan: [UInt8], captureLimit: Int) throws -> (ExitRecord, [UInt8]) {
+        defer { close(connection) }
+        var pipe: [Int32] = [-1, -1]
+        guard shim_pipe2(&pipe, O_CLOEXEC | O_NONBLOCK) == 0 else { throw RuntimeError.system("pipe2: \(errnoText())") }
+        let (output, writeEnd) = (pipe[0], pipe[1])
+        defer { close(output) }
+        // The write end goes to the exec; ours must not stay open, or the pipe never ends.
+        let sent = shim_send_byte_with_fd(connection, Monitor.execWithOutput, writeEnd)
+        close(writeEnd)
+        guard sent == 0, FileIO.writeAll(connection, plan) else {
+            throw RuntimeError.monitor("sending the exec to the container's monitor: \(errnoText())")
+        }
+        _ = shutdown(connection, Int32(SHUT_WR))
+        var captured: [UInt8] = []
+        Self.collect(output: output, limit: captureLimit, into: &captured, until: connection)
+        let text = FileIO.readAll(connection, limit: 64 * 1024) ?? ""
+        Self.drain(output, limit: captureLimit, into: &captured)
+        return (try Self.exitRecord(fromReply: text), captured)
+    }
+
+    static func exitRecord(fromReply text: String) throws -> ExitRecord {
+        if text.hasPrefix("error ") {
+            throw RuntimeError.monitor(String(text.dropFirst(6)).trimmingCharacters(in: .newlines))
+        }
+        guard let record = ExitRecord(parsing: text) else {
+            throw RuntimeError.monitor("the monitor reported no exit status")
+        }
+        return record
+    }
+
     /// Runs `swiftlet-monitor --run` for one process in a container and waits for it: the plan
     /// goes over a socket on the monitor's fd 3, which brings back the process's
     /// ``ExitRecord``. No state directory, no detaching: the caller reaps the monitor.
@@ -102,13 +149,7 @@ extension ContainerRuntime {
             // pipe open, so no waiting for its end.
             Self.drain(output.read, limit: captureLimit, into: &captured)
         }
-        if text.hasPrefix("error ") {
-            throw RuntimeError.monitor(String(text.dropFirst(6)).trimmingCharacters(in: .newlines))
-        }
-        guard let record = ExitRecord(parsing: text) else {
-            throw RuntimeError.monitor("the monitor reported no exit status")
-        }
-        return (record, captured)
+        return (try Self.exitRecord(fromReply: text), captured)
     }
 
     /// Reads the output pipe (non-blocking) until `reply` has something to read (the monitor's
