@@ -67,6 +67,31 @@ private final class WorkerRig: @unchecked Sendable {
 
 @Suite("Pod worker on real containers with an injected clock", .enabled(if: getuid() == 0, "runs containers"))
 struct PodWorkerBackoffTests {
+    @Test("an absent image with pull policy Never stays ErrImageNeverPull with kubelet's message, retried every 10 s, never ImagePullBackOff")
+    func neverPull() async throws {
+        let rig = try await WorkerRig()
+        var pod = Pod(metadata: ObjectMeta(name: "never", namespace: "default"),
+                      spec: PodSpec(containers: [Container(name: "c", image: "swiftlet.test/absent:1")]))
+        pod.metadata.uid = "never" + String(UInt32.random(in: 0...UInt32.max), radix: 16)
+        pod.spec.hostNetwork = true
+        pod.spec.containers[0].imagePullPolicy = "Never"
+        let worker = PodWorker(pod: pod, services: rig.services)
+        await worker.sync()
+        for round in 0..<3 {
+            let waiting = await worker.currentStatus().containerStatuses?.first?.state?.waiting
+            #expect(waiting?.reason == "ErrImageNeverPull", "round \(round): \(String(describing: waiting))")
+            #expect(waiting?.message == "Container image \"swiftlet.test/absent:1\" is not present with pull policy of Never")
+            // The retry's timer task registers with the clock on its own.
+            let registered = Date().addingTimeInterval(5)
+            while rig.clock.pendingDeadlines.isEmpty, Date() < registered { try await Task.sleep(for: .milliseconds(10)) }
+            #expect(rig.clock.pendingDeadlines.contains { $0.timeIntervalSince(rig.clock.now()) <= 10.001 }, "a retry within 10 s")
+            rig.clock.advance(by: 10)
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        await worker.terminate(gracePeriod: 0)
+        await rig.cleanUp()
+    }
+
     @Test("a container that keeps failing is restarted after 10, 20, 40, 80, 160, 300 and 300 seconds of the worker's clock")
     func backoffSequence() async throws {
         let rig = try await WorkerRig()

@@ -284,9 +284,20 @@ public actor PodWorker {
         } catch {
             let key = "image/" + container.name
             let now = services.clock.now()
+            if let policy = error as? PullPolicyError {
+                // As kubelet: no pull happened, so no back-off either; the reason stays
+                // ErrImageNeverPull (or InvalidPullPolicy) and the pod is synced again after
+                // kubelet's 10 s error back-off period.
+                services.events.record(pod, container: container.name, .warning, reason: policy.reason, message: policy.message)
+                services.events.record(pod, container: container.name, .warning, reason: "Failed", message: "Error: \(policy.reason)")
+                slots[i].waiting = ContainerStateWaiting(reason: policy.reason, message: policy.message)
+                schedule(key, after: Self.errorResyncSeconds)
+                log.warning("image not usable under its pull policy", metadata: ["image": "\(container.image ?? "")", "error": "\(policy.message)"])
+                return
+            }
             let reason: String
             if imageBackoff.currentBackoff(key: key) == 0 {
-                reason = error is PullPolicyError ? "ErrImageNeverPull" : "ErrImagePull"
+                reason = "ErrImagePull"
                 _ = imageBackoff.restartTime(key: key, finishedAt: now, now: now)
                 schedule(key, after: 0.001)
             } else if let until = imageBackoff.restartTime(key: key, finishedAt: now, now: now) {
@@ -703,6 +714,9 @@ public actor PodWorker {
     }
 
     // MARK: Timers
+
+    /// kubelet's back-off before a pod whose sync failed is synced again (`backOffPeriod`).
+    static let errorResyncSeconds: TimeInterval = 10
 
     private func schedule(_ key: String, after seconds: TimeInterval) {
         schedule(key, at: services.clock.now().addingTimeInterval(seconds))
