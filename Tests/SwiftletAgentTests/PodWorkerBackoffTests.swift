@@ -67,14 +67,20 @@ private final class WorkerRig: @unchecked Sendable {
 
 @Suite("Pod worker on real containers with an injected clock", .enabled(if: getuid() == 0, "runs containers"))
 struct PodWorkerBackoffTests {
+    /// A host-network pod of one container `c` with pull policy Never and a fresh UID.
+    static func pod(_ name: String, image: String) -> Pod {
+        var pod = Pod(metadata: ObjectMeta(name: name, namespace: "default"),
+                      spec: PodSpec(containers: [Container(name: "c", image: image)]))
+        pod.metadata.uid = name + String(UInt32.random(in: 0...UInt32.max), radix: 16)
+        pod.spec.hostNetwork = true
+        pod.spec.containers[0].imagePullPolicy = "Never"
+        return pod
+    }
+
     @Test("an absent image with pull policy Never stays ErrImageNeverPull with kubelet's message, retried every 10 s, never ImagePullBackOff")
     func neverPull() async throws {
         let rig = try await WorkerRig()
-        var pod = Pod(metadata: ObjectMeta(name: "never", namespace: "default"),
-                      spec: PodSpec(containers: [Container(name: "c", image: "swiftlet.test/absent:1")]))
-        pod.metadata.uid = "never" + String(UInt32.random(in: 0...UInt32.max), radix: 16)
-        pod.spec.hostNetwork = true
-        pod.spec.containers[0].imagePullPolicy = "Never"
+        let pod = Self.pod("never", image: "swiftlet.test/absent:1")
         let worker = PodWorker(pod: pod, services: rig.services)
         await worker.sync()
         for round in 0..<3 {
@@ -95,12 +101,8 @@ struct PodWorkerBackoffTests {
     @Test("a container that keeps failing is restarted after 10, 20, 40, 80, 160, 300 and 300 seconds of the worker's clock")
     func backoffSequence() async throws {
         let rig = try await WorkerRig()
-        var pod = Pod(metadata: ObjectMeta(name: "crash", namespace: "default"),
-                      spec: PodSpec(containers: [Container(name: "c", image: "swiftlet.test/busybox:1")]))
-        pod.metadata.uid = "backoff" + String(UInt32.random(in: 0...UInt32.max), radix: 16)
-        pod.spec.hostNetwork = true
+        var pod = Self.pod("crash", image: "swiftlet.test/busybox:1")
         pod.spec.containers[0].command = ["sh", "-c", "exit 1"]
-        pod.spec.containers[0].imagePullPolicy = "Never"
         let worker = PodWorker(pod: pod, services: rig.services)
         let pump = Task { for await id in rig.services.watcher.exits { await worker.containerExited(id: id) } }
         defer { pump.cancel() }
