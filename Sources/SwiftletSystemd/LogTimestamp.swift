@@ -4,7 +4,7 @@ import Glibc
 ///
 /// Formatting goes through `gmtime_r` instead of Foundation's date formatters, which are slow and
 /// allocate on every call.
-package struct LogTimestamp: Sendable, Hashable {
+public struct LogTimestamp: Sendable, Hashable {
     /// Seconds since 1970-01-01T00:00:00Z.
     package var seconds: Int64
     /// Nanoseconds past ``seconds``, 0..<1_000_000_000.

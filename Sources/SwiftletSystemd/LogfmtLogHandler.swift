@@ -1,6 +1,6 @@
 import Logging
 
-/// A swift-log handler that writes one logfmt line per record, for humans and log shippers:
+/// A handler that writes one logfmt line per record, for humans and log shippers:
 ///
 /// ```
 /// ts=2026-11-27T09:00:00.123Z level=info msg="starting agent" namespace=default pod=web
@@ -17,79 +17,16 @@ import Logging
 /// written as `\n`, `\t`, `\u00XX`, so a record is always exactly one line. Characters in keys that
 /// logfmt cannot carry become `_`. Each line is written with a single `write(2)`
 /// (see ``LogOutput``).
-public struct LogfmtLogHandler: LogHandler {
-    /// Keys the handler writes itself.
-    package static let reservedKeys: Set<String> = ["ts", "level", "msg", "error", "caller"]
+public typealias LogfmtLogHandler = LineLogHandler<LogfmtLineFormat>
 
-    /// The logger's label.
-    public let label: String
-    /// Where lines are written.
-    public let output: LogOutput
-    /// Whether each line carries `caller=Module/File.swift:LINE`.
-    public var includeCaller: Bool
-    /// The lowest level this handler logs; `Logger` checks it before calling ``log(event:)``.
-    public var logLevel: Logger.Level
-    /// Metadata added to every record of this handler (the logger's own metadata).
-    public var metadata: Logger.Metadata = [:]
-    /// Contextual metadata (for example task-local values) added to every record.
-    public var metadataProvider: Logger.MetadataProvider?
-    private let now: @Sendable () -> LogTimestamp
+/// The line format of ``LogfmtLogHandler``.
+public enum LogfmtLineFormat: LogLineFormat {
+    public static var includesCallerByDefault: Bool { false }
 
-    /// Creates a handler for the logger `label`.
-    ///
-    /// - Parameters:
-    ///   - label: The logger's label (not written; loggers are told apart by their metadata).
-    ///   - level: The lowest level that is logged.
-    ///   - output: Where lines go; standard error unless given.
-    ///   - includeCaller: Whether lines carry `caller=FILE:LINE`.
-    ///   - metadataProvider: Contextual metadata added to every record.
-    public init(
-        label: String,
-        level: Logger.Level = .info,
-        output: LogOutput = .standardError,
-        includeCaller: Bool = false,
-        metadataProvider: Logger.MetadataProvider? = nil
-    ) {
-        self.init(
-            label: label, level: level, output: output, includeCaller: includeCaller,
-            metadataProvider: metadataProvider, now: LogTimestamp.now
-        )
-    }
-
-    /// Creates a handler whose timestamps come from `now`.
-    package init(
-        label: String,
-        level: Logger.Level = .info,
-        output: LogOutput = .standardError,
-        includeCaller: Bool = false,
-        metadataProvider: Logger.MetadataProvider? = nil,
-        now: @escaping @Sendable () -> LogTimestamp
-    ) {
-        self.label = label
-        self.logLevel = level
-        self.output = output
-        self.includeCaller = includeCaller
-        self.metadataProvider = metadataProvider
-        self.now = now
-    }
-
-    /// One entry of ``metadata``.
-    public subscript(metadataKey key: String) -> Logger.Metadata.Value? {
-        get { metadata[key] }
-        set { metadata[key] = newValue }
-    }
-
-    /// Writes `event` as one line to ``output``.
-    public func log(event: LogEvent) {
-        output.write(line(for: event))
-    }
-
-    /// The bytes ``log(event:)`` writes for `event`, newline included.
-    package func line(for event: LogEvent) -> [UInt8] {
-        var line: [UInt8] = []
-        line.reserveCapacity(256)
+    public static func append(_ event: LogEvent, timestamp: LogTimestamp, includeCaller: Bool, metadata: Logger.Metadata,
+                              to line: inout [UInt8]) {
         line.append(contentsOf: "ts=".utf8)
-        now().appendISO8601(to: &line)
+        timestamp.appendISO8601(to: &line)
         line.append(contentsOf: " level=".utf8)
         line.append(contentsOf: event.level.rawValue.utf8)
         line.append(contentsOf: " msg=".utf8)
@@ -102,11 +39,10 @@ public struct LogfmtLogHandler: LogHandler {
             line.append(contentsOf: " caller=".utf8)
             Self.appendValue(event.file + ":" + String(event.line), to: &line)
         }
-        let merged = LogMetadata.merge(handler: metadata, provider: metadataProvider, call: event.metadata)
-        for (key, value) in LogMetadata.sorted(merged) {
+        for (key, value) in LogMetadata.sorted(metadata) {
             LogMetadata.forEachLeaf(key: key, value: value) { path, leaf in
                 line.append(UInt8(ascii: " "))
-                if Self.reservedKeys.contains(path) {
+                if LogfmtLogHandler.reservedKeys.contains(path) {
                     line.append(contentsOf: "meta.".utf8)
                 }
                 Self.appendKey(path, to: &line)
@@ -115,7 +51,6 @@ public struct LogfmtLogHandler: LogHandler {
             }
         }
         line.append(UInt8(ascii: "\n"))
-        return line
     }
 
     /// Appends `key` with every byte logfmt cannot carry in a key replaced by `_`.

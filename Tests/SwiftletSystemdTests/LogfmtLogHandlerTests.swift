@@ -53,7 +53,7 @@ struct LogfmtLogHandlerTests {
     )
     func quoting(value: String, expected: String) {
         var buffer: [UInt8] = []
-        LogfmtLogHandler.appendValue(value, to: &buffer)
+        LogfmtLineFormat.appendValue(value, to: &buffer)
         #expect(String(decoding: buffer, as: UTF8.self) == expected)
     }
 
