@@ -4,7 +4,10 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <malloc.h>
+#include <pthread.h>
 #include <sched.h>
+#include <signal.h>
+#include <time.h>
 #include <string.h>
 #include <unistd.h>
 #include <linux/capability.h>
@@ -283,6 +286,33 @@ int shim_unix_connect(const char *path) {
         return -1;
     }
     return fd;
+}
+
+int shim_write_no_sigpipe(int fd, const void *buffer, size_t length) {
+    sigset_t pipe_only, old;
+    sigemptyset(&pipe_only);
+    sigaddset(&pipe_only, SIGPIPE);
+    // Was SIGPIPE already pending for this thread (from elsewhere)? Then leave it pending.
+    sigset_t pending;
+    sigpending(&pending);
+    int was_pending = sigismember(&pending, SIGPIPE);
+    pthread_sigmask(SIG_BLOCK, &pipe_only, &old);
+    const char *bytes = buffer;
+    size_t done = 0;
+    int rc = 0, saved = 0;
+    while (done < length) {
+        ssize_t n = write(fd, bytes + done, length - done);
+        if (n < 0 && errno == EINTR) continue;
+        if (n <= 0) { rc = -1; saved = errno; break; }
+        done += (size_t)n;
+    }
+    if (rc != 0 && saved == EPIPE && !was_pending) {
+        struct timespec zero = { 0, 0 };
+        while (sigtimedwait(&pipe_only, NULL, &zero) < 0 && errno == EINTR) {}
+    }
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
+    errno = saved;
+    return rc;
 }
 
 int shim_malloc_trim(size_t pad) { return malloc_trim(pad); }

@@ -127,6 +127,11 @@ int shim_accept_cloexec(int listener);
 /// A unix stream socket connected to `path`, close-on-exec (blocking); -1 with errno.
 int shim_unix_connect(const char *path);
 
+/// write(2) of all of `buffer` to a pipe whose reader may be gone, without SIGPIPE: the signal
+/// is blocked in the calling thread for the write and a pending one is taken before it is
+/// unblocked, so the process's disposition stays as it is. Returns 0, or -1 with errno (EPIPE).
+int shim_write_no_sigpipe(int fd, const void *buffer, size_t length);
+
 /// malloc_trim(3): returns free heap pages to the kernel.
 int shim_malloc_trim(size_t pad);
 

@@ -1,3 +1,4 @@
+import CRuntimeShim
 import Foundation
 
 /// Runs OCI hooks (config.json `hooks`) with the container's state JSON on stdin, as the
@@ -38,9 +39,9 @@ enum HookRunner {
             } catch {
                 throw RuntimeError.hook("\(phase) hook \(i) (\(hook.path)): cannot run: \(error.localizedDescription)")
             }
-            // A hook may exit without reading its stdin: EPIPE is not an error here (and the
-            // non-throwing FileHandle.write would trap on it).
-            try? stdin.fileHandleForWriting.write(contentsOf: stateJSON)
+            // A hook may exit without reading its stdin: EPIPE is not an error here, and the
+            // write must not raise SIGPIPE (which would kill the caller) either.
+            _ = stateJSON.withUnsafeBytes { shim_write_no_sigpipe(stdin.fileHandleForWriting.fileDescriptor, $0.baseAddress, $0.count) }
             try? stdin.fileHandleForWriting.close()
             var timedOut = false
             if let timeout = hook.timeout, timeout > 0 {
