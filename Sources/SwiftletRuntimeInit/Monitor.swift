@@ -87,11 +87,9 @@ public enum Monitor {
 
     /// Name of the exec socket in the state directory (see ``MonitorSession/listenForExecs(at:)``).
     public static let execSocketName = "exec.sock"
-    /// First byte of an exec request: a descriptor for stdout and stderr comes with it.
-    public static let execWithOutput: UInt8 = UInt8(ascii: "o")
-    /// First byte of an exec request without a descriptor: stdout and stderr are /dev/null
-    /// (or the plan's CRI log).
-    public static let execWithoutOutput: UInt8 = UInt8(ascii: "n")
+    /// First byte of an exec request. A descriptor for stdout and stderr may come with it;
+    /// without one they are /dev/null (or the plan's CRI log).
+    public static let execRequest: UInt8 = UInt8(ascii: "o")
 
     /// In a process forked from a container's monitor for one exec connection: takes the
     /// request's first byte (and the output descriptor that may come with it), then runs the

@@ -20,6 +20,16 @@ package struct ProbeDialer: Sendable {
         package var description: String
         /// True when the time ran out rather than the peer refusing.
         package var timedOut: Bool
+
+        package init(description: String, timedOut: Bool) {
+            self.description = description
+            self.timedOut = timedOut
+        }
+
+        /// A connect(2) to `address` that failed with `code`, in Go's words.
+        init(address: String, errno code: Int32) {
+            self.init(description: "dial tcp \(address): " + ProbeSupport.goConnectError(errno: code), timedOut: code == ETIMEDOUT)
+        }
     }
 
     /// Connects to `host:port` on `loop` before `deadline`; `initializer` sets up the pipeline
@@ -41,8 +51,7 @@ package struct ProbeDialer: Sendable {
             case .connected(let fd):
                 connected = bootstrap.withConnectedSocket(fd)
             case .failed(let code):
-                return loop.makeFailedFuture(DialError(description: "dial tcp \(address): " + ProbeSupport.goConnectError(errno: code),
-                                                       timedOut: code == ETIMEDOUT))
+                return loop.makeFailedFuture(DialError(address: ProbeSupport.joinHostPort(host, port), errno: code))
             case .pending:
                 connected = bootstrap.connect(to: ip)
             }
@@ -61,8 +70,7 @@ package struct ProbeDialer: Sendable {
                 close(fd)
                 return loop.makeSucceededVoidFuture()
             case .failed(let code):
-                return loop.makeFailedFuture(DialError(description: "dial tcp \(ProbeSupport.joinHostPort(host, port)): "
-                                                           + ProbeSupport.goConnectError(errno: code), timedOut: code == ETIMEDOUT))
+                return loop.makeFailedFuture(DialError(address: ProbeSupport.joinHostPort(host, port), errno: code))
             case .pending:
                 break
             }
@@ -116,7 +124,7 @@ package struct ProbeDialer: Sendable {
         case ChannelError.connectTimeout:
             return DialError(description: "dial tcp \(address): i/o timeout", timedOut: true)
         case let io as IOError:
-            return DialError(description: "dial tcp \(address): " + ProbeSupport.goConnectError(errno: io.errnoCode), timedOut: io.errnoCode == ETIMEDOUT)
+            return DialError(address: address, errno: io.errnoCode)
         case let failure as NIOConnectionError:
             if let first = failure.connectionErrors.first {
                 return describe(first.error, host: host, address: address)

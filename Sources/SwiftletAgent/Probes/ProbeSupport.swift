@@ -1,6 +1,7 @@
 import Foundation
 import Glibc
 import SwiftletAPI
+import SwiftletImages
 
 /// Kubelet's constants and wording shared by the handlers.
 package enum ProbeSupport {
@@ -90,35 +91,7 @@ package enum ProbeSupport {
         for variable in env ?? [] where variable.valueFrom == nil {
             values[variable.name] = variable.value ?? ""
         }
-        return command.map { expand($0, values) }
-    }
-
-    private static func expand(_ text: String, _ values: [String: String]) -> String {
-        guard text.utf8.contains(UInt8(ascii: "$")) else { return text }
-        let chars = Array(text)
-        var out = ""
-        var i = 0
-        while i < chars.count {
-            guard chars[i] == "$", i + 1 < chars.count else {
-                out.append(chars[i])
-                i += 1
-                continue
-            }
-            let next = chars[i + 1]
-            if next == "$" {
-                out.append("$")
-                i += 2
-            } else if next == "(", let close = chars[(i + 2)...].firstIndex(of: ")") {
-                let name = String(chars[(i + 2)..<close])
-                out += values[name] ?? "$(\(name))"
-                i = close + 1
-            } else {
-                out.append("$")
-                out.append(next)
-                i += 2
-            }
-        }
-        return out
+        return command.map { EnvExpansion.expand($0, with: values) }
     }
 
     /// Go's wording of a failed dial's cause (`connect: connection refused`), from an errno.

@@ -9,9 +9,7 @@ import SwiftletRuntimeInit
 public struct ExecTemplate: Sendable {
     public let containerID: String
     let record: ContainerRecord
-    let process: Spec.Process
     let plan: InitPlan
-    let cgroupProcs: [String]
     /// A pidfd of the container's init, taken when the template was made: it becomes readable
     /// when that process ends, which a poll tells without reading /proc at every run.
     let initHandle: ProcessHandle?
@@ -103,8 +101,7 @@ extension ContainerRuntime {
                 throw RuntimeError.invalidSpec("linux.seccomp: \(error)")
             }
         }
-        return ExecTemplate(containerID: id, record: record, process: chosen, plan: plan, cgroupProcs: cgroupProcs,
-                            initHandle: ProcessHandle(pid: record.pid, startTime: record.pidStartTime))
+        return ExecTemplate(containerID: id, record: record, plan: plan, initHandle: ProcessHandle(pid: record.pid, startTime: record.pidStartTime))
     }
 
     /// Runs a process in the container of `template`, as ``exec(id:process:args:output:)``

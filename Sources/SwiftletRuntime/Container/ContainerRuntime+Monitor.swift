@@ -79,17 +79,29 @@ extension ContainerRuntime {
         let (output, writeEnd) = (pipe[0], pipe[1])
         defer { close(output) }
         // The write end goes to the exec; ours must not stay open, or the pipe never ends.
-        let sent = shim_send_byte_with_fd(connection, Monitor.execWithOutput, writeEnd)
+        let sent = shim_send_byte_with_fd(connection, Monitor.execRequest, writeEnd)
         close(writeEnd)
         guard sent == 0, FileIO.writeAll(connection, plan) else {
             throw RuntimeError.monitor("sending the exec to the container's monitor: \(errnoText())")
         }
-        _ = shutdown(connection, Int32(SHUT_WR))
+        return try Self.awaitExit(on: connection, output: output, captureLimit: captureLimit)
+    }
+
+    /// After the plan went out on `socket`: ends our side of it, collects the process's output
+    /// from `output` (when given) until the exit record arrives, and returns both.
+    private static func awaitExit(on socket: Int32, output: Int32?, captureLimit: Int?) throws -> (ExitRecord, [UInt8]) {
+        _ = shutdown(socket, Int32(SHUT_WR))
         var captured: [UInt8] = []
-        Self.collect(output: output, limit: captureLimit, into: &captured, until: connection)
-        let text = FileIO.readAll(connection, limit: 64 * 1024) ?? ""
-        Self.drain(output, limit: captureLimit, into: &captured)
-        return (try Self.exitRecord(fromReply: text), captured)
+        if let output, let captureLimit {
+            collect(output: output, limit: captureLimit, into: &captured, until: socket)
+        }
+        let text = FileIO.readAll(socket, limit: 64 * 1024) ?? ""
+        if let output, let captureLimit {
+            // The process has ended: take what it wrote; anything it left running may keep the
+            // pipe open, so no waiting for its end.
+            drain(output, limit: captureLimit, into: &captured)
+        }
+        return (try exitRecord(fromReply: text), captured)
     }
 
     static func exitRecord(fromReply text: String) throws -> ExitRecord {
@@ -138,18 +150,7 @@ extension ContainerRuntime {
         }
 
         guard FileIO.writeAll(ours, plan) else { throw RuntimeError.monitor("sending the plan to the monitor: \(errnoText())") }
-        _ = shutdown(ours, Int32(SHUT_WR))
-        var captured: [UInt8] = []
-        if let output, let captureLimit {
-            Self.collect(output: output.read, limit: captureLimit, into: &captured, until: ours)
-        }
-        let text = FileIO.readAll(ours, limit: 64 * 1024) ?? ""
-        if let output, let captureLimit {
-            // The process has ended: take what it wrote; anything it left running may keep the
-            // pipe open, so no waiting for its end.
-            Self.drain(output.read, limit: captureLimit, into: &captured)
-        }
-        return (try Self.exitRecord(fromReply: text), captured)
+        return try Self.awaitExit(on: ours, output: output?.read, captureLimit: captureLimit)
     }
 
     /// Reads the output pipe (non-blocking) until `reply` has something to read (the monitor's
