@@ -5,7 +5,8 @@ Usage: bench/probes.py SWIFTLET_BIN [N]
 Starts `swiftlet agent` on temp dirs with N host-network busybox pods (a cached image), each
 serving HTTP on its own port, with a startup, a liveness and a readiness probe at
 periodSeconds 1 whose handlers rotate through exec, httpGet and tcpSocket from pod to pod.
-Once every pod is ready it measures, over 20 s:
+Once every pod is ready and the agent's start-up is over (30 s after it started), it measures,
+over 20 s:
   - the agent's CPU in cores (its own time, not its children's: exec probes run processes);
   - the p99 delay between a probe's scheduled and actual start, from the agent's
     swiftlet_prober_schedule_delay_seconds histogram on /metrics (the bucket bound that holds it);
@@ -65,6 +66,18 @@ def free_port():
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
 
+def restart_count(root):
+    """Container restarts across the pods: a probe that fails wrongly would show here."""
+    total = 0
+    for uid in os.listdir(f"{root}/pods") if os.path.isdir(f"{root}/pods") else []:
+        try:
+            with open(f"{root}/pods/{uid}/status.json") as f:
+                pod = json.load(f)
+        except (OSError, ValueError):
+            continue
+        total += sum(s.get("restartCount", 0) for s in pod.get("status", {}).get("containerStatuses") or [])
+    return total
+
 def ready_count(root):
     count = 0
     for uid in os.listdir(f"{root}/pods") if os.path.isdir(f"{root}/pods") else []:
@@ -94,10 +107,12 @@ def main():
     swiftlet = os.path.abspath(sys.argv[1])
     n = int(sys.argv[2]) if len(sys.argv) > 2 else 100
     work = tempfile.mkdtemp(prefix="swiftlet-bench-probes-")
-    root, run, manifests, logs = (f"{work}/root", f"{work}/run", f"{work}/manifests", f"{work}/logs")
+    root, manifests, logs = (f"{work}/root", f"{work}/manifests", f"{work}/logs")
     os.makedirs(manifests)
-    # The run dir on a tmpfs, as /run is on every systemd host (exec probes create and remove
-    # state files there at every run).
+    # The run dir on a tmpfs under /run, as the agent's own /run/swiftlet is on every systemd
+    # host: exec probes make a FIFO there at every run, and a container's exec socket path
+    # (RUN/runtime/ID/exec.sock) stays as short as in production, where it fits sun_path.
+    run = f"/run/slbench-{os.getpid()}"
     os.makedirs(run)
     subprocess.run(["mount", "-t", "tmpfs", "-o", "size=512m", "tmpfs", run], check=True)
     agent = None
@@ -115,6 +130,7 @@ def main():
                                   "--run-dir", run, "--hostname-override", "bench", "--port", str(api),
                                   "--token-auth-file", f"{work}/tokens.csv"],
                                  stdout=subprocess.DEVNULL, stderr=open(f"{work}/agent.log", "w"))
+        agent_started = time.time()
         time.sleep(1)
         base = 20000 + (os.getpid() % 80) * 120  # below the ephemeral range (32768-60999)
         for i in range(n):
@@ -134,6 +150,10 @@ def main():
             subprocess.run(f"{swiftlet} ps -a --root-dir {root} | grep -v ' 1/1 ' | head -20", shell=True)
             raise SystemExit(f"only {ready} of {n} pods became ready; agent log in /tmp/swiftlet-bench-probes-agent.log")
         time.sleep(5)  # startup probes are done; liveness and readiness run every second
+        # Steady state: the agent's start-up is over once it has given back its start-up pages
+        # (its second housekeeping round, 10 s after it started) and faulted back what it runs.
+        while time.time() - agent_started < 30:
+            time.sleep(0.5)
         b0, p0 = scrape(api, token)
         c0, t0, k0, m0 = cpu_seconds(agent.pid), time.time(), children_cpu_seconds(agent.pid), monitors_cpu_seconds(run)
         if os.environ.get("BENCH_PROFILE"):  # a perf profile of the agent during the window
@@ -157,11 +177,14 @@ def main():
               f"{children:.3f} cores in the agent's children (execs it had to spawn itself)")
         print(f"schedule delay: p50 <= {p50 * 1000:.0f} ms, p99 <= {p99 * 1000:.0f} ms (histogram bucket bounds, {int(total)} runs)")
         print(f"agent RSS: {rss / 1024:.1f} MiB (anonymous {anon / 1024:.1f}, file-backed {file_backed / 1024:.1f})")
+        print(f"pods ready at the end: {ready_count(root)} of {n}; container restarts: {restart_count(root)}")
         for i in range(n):
             os.remove(f"{manifests}/q{i}.yaml")
         wait_gone(f"{run}/runtime")
     finally:
         teardown(swiftlet, agent, run, work)
+        subprocess.run(["umount", "-l", run], stderr=subprocess.DEVNULL)
+        shutil.rmtree(run, ignore_errors=True)
 
 if __name__ == "__main__":
     main()

@@ -15,6 +15,7 @@
 #include <linux/openat2.h>
 #include <linux/sched.h>
 #include <linux/seccomp.h>
+#include <sys/epoll.h>
 #include <sys/eventfd.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
@@ -477,4 +478,24 @@ int shim_ns_get_type(int fd) { return ioctl(fd, NS_GET_NSTYPE); }
 
 int shim_spawn_file_actions_closefrom(posix_spawn_file_actions_t *actions, int from) {
     return posix_spawn_file_actions_addclosefrom_np(actions, from);
+}
+
+int shim_epoll_create(void) {
+    return epoll_create1(EPOLL_CLOEXEC);
+}
+
+int shim_epoll_ctl(int epfd, int op, int fd, uint32_t events, uint64_t data) {
+    struct epoll_event event = { .events = events, .data = { .u64 = data } };
+    return epoll_ctl(epfd, op, fd, &event);
+}
+
+int shim_epoll_wait(int epfd, uint32_t *events, uint64_t *data, int max, int timeout_ms) {
+    struct epoll_event ready[64];
+    if (max > 64) max = 64;
+    int n = epoll_wait(epfd, ready, max, timeout_ms);
+    for (int i = 0; i < n; i++) {
+        events[i] = ready[i].events;
+        data[i] = ready[i].data.u64;
+    }
+    return n;
 }

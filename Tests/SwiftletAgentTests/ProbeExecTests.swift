@@ -116,21 +116,30 @@ struct ProbeExecContainerTests {
         #expect(!state.contains { $0.hasPrefix("exec-") }, "no exec FIFO left: \(state)")
     }
 
-    @Test("through the probe handlers on an event loop (no Swift tasks): output and exit codes, errors retried then reported, and a command hung past its timeout is killed")
-    func eventLoopPath() async throws {
+    /// On NIO's loop a run's command blocks a pool thread; on the prober's own loop, after the
+    /// first run (which makes the container's exec template on the pool), the loop waits for the
+    /// monitor's reply itself.
+    @Test("through the probe handlers on an event loop (no Swift tasks): output and exit codes, output cut at 10 KiB, errors retried then reported, and a command hung past its timeout is killed",
+          arguments: [false, true])
+    func eventLoopPath(proberLoop: Bool) async throws {
         let box = try ProbeTestContainer()
         defer { box.remove() }
         let runner = RuntimeProbeExecRunner(runtime: box.runtime)
         let handlers = ProbeHandlers(exec: runner, clock: SystemClock(), group: MultiThreadedEventLoopGroup.singleton)
-        let loop = MultiThreadedEventLoopGroup.singleton.next()
-        var target = probeLoopbackTarget(container: "app")
-        target.containerID = box.id
+        let loop: any EventLoop = proberLoop ? probeTestLoop : MultiThreadedEventLoopGroup.singleton.next()
+        var app = probeLoopbackTarget(container: "app")
+        app.containerID = box.id
+        let target = app
         func run(_ command: [String], timeout: Int32 = 5) async throws -> ProbeOutcome {
-            try await handlers.run(Probe(exec: ExecAction(command: command), timeoutSeconds: timeout), kind: .liveness,
-                                   target: target, on: loop).get()
+            try await loop.flatSubmit {
+                handlers.run(Probe(exec: ExecAction(command: command), timeoutSeconds: timeout), kind: .liveness, target: target, on: loop)
+            }.get()
         }
         #expect(try await run(["/bin/busybox", "sh", "-c", "echo out; echo err >&2; exit 2"]) == .failure("out\nerr\n"))
         #expect(try await run(["/bin/busybox", "true"]) == .success(""))
+        #expect(try await run(["/bin/busybox", "sh", "-c", "echo out; echo err >&2; exit 2"]) == .failure("out\nerr\n"))
+        let long = try await run(["/bin/busybox", "sh", "-c", "/bin/busybox seq 1 5000; exit 1"])
+        #expect(long.status == .failure && long.output.utf8.count == 10 * 1024 && long.output.hasPrefix("1\n2\n3\n"), "\(long.output.utf8.count) bytes")
 
         let started = ContinuousClock.now
         let hung = try await run(["/bin/busybox", "sh", "-c", "/bin/busybox sleep 60; echo done"], timeout: 1)

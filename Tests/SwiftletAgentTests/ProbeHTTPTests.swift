@@ -19,7 +19,9 @@ func probeLoopbackTarget(ports: [ContainerPort] = [], container name: String = "
 
 @Suite("httpGet probes against real servers on loopback")
 struct ProbeHTTPTests {
-    let http = HTTPProbe(dialer: ProbeDialer(group: MultiThreadedEventLoopGroup.singleton))
+    /// From the prober's own loop, as the agent runs them: plain HTTP with no channel, HTTPS
+    /// through NIO's.
+    let http = HTTPProbe(dialer: ProbeDialer(group: probeTestLoop))
 
     func get(_ path: String, port: Int, scheme: String? = nil, headers: [HTTPHeader]? = nil, timeout: Int = 2) async -> ProbeOutcome {
         await http.run(HTTPGetAction(path: path, port: .int(Int32(port)), scheme: scheme, httpHeaders: headers),
@@ -63,6 +65,34 @@ struct ProbeHTTPTests {
         #expect(requests[1].headers["User-Agent"] == ["mine"])
         #expect(requests[1].headers["Accept"].isEmpty, "an Accept header set empty is dropped")
         #expect(requests[1].headers["Host"] == ["example.test"])
+    }
+
+    @Test("the prober's own HTTP client and NIO's send the same request and conclude the same from the same answers")
+    func sameOnBothLoops() async throws {
+        let server = try await ProbeTestHTTPServer.start { head, _ in
+            switch head.uri {
+            case "/moved": return .status(302, headers: [("Location", "/ok")])
+            case "/ok": return .status(200, body: "fine")
+            default: return .status(503, body: "no")
+            }
+        }
+        defer { Task { await server.stop() } }
+        let nio = HTTPProbe(dialer: ProbeDialer(group: MultiThreadedEventLoopGroup.singleton))
+        let headers = [HTTPHeader(name: "x-custom", value: "1"), HTTPHeader(name: "Host", value: "example.test")]
+        for path in ["/moved", "/down"] {
+            let action = HTTPGetAction(path: path, port: .int(Int32(server.port)), httpHeaders: headers)
+            let own = await http.run(action, target: probeLoopbackTarget(), timeoutSeconds: 2)
+            let theirs = await nio.run(action, target: probeLoopbackTarget(), timeoutSeconds: 2)
+            #expect(own == theirs, "\(path): \(own) against NIO's \(theirs)")
+        }
+        #expect(await http.run(HTTPGetAction(path: "/moved", port: .int(Int32(server.port))), target: probeLoopbackTarget(),
+                               timeoutSeconds: 2) == .success("fine"))
+        let requests = server.requests
+        try #require(requests.count == 8)
+        for (own, theirs) in [(0, 2), (1, 3), (4, 5)] {
+            #expect(requests[own].uri == requests[theirs].uri)
+            #expect(Array(requests[own].headers.map { "\($0.name): \($0.value)" }) == Array(requests[theirs].headers.map { "\($0.name): \($0.value)" }))
+        }
     }
 
     @Test("a named port resolves from the container's ports; an unknown name errs in kubelet's words")

@@ -7,7 +7,7 @@ import SwiftletAPI
 
 @Suite("tcpSocket probes on loopback")
 struct ProbeTCPTests {
-    let tcp = TCPProbe(dialer: ProbeDialer(group: MultiThreadedEventLoopGroup.singleton))
+    let tcp = TCPProbe(dialer: ProbeDialer(group: probeTestLoop))
 
     @Test("an open port succeeds; once it closes the probe fails with Go's connection refused")
     func portThatCloses() async throws {
@@ -40,6 +40,21 @@ struct ProbeTCPTests {
         #expect(ProbeDialer.connectAtOnce(try SocketAddress(ipAddress: "127.0.0.1", port: port)) == .failed(ECONNREFUSED))
     }
 
+    @Test("a handshake that does not finish fails at the timeout with Go's i/o timeout, on the prober's loop and on NIO's")
+    func stalledHandshake() async throws {
+        let (port, listener, filler) = try probeTestStalledPort()
+        defer {
+            close(filler)
+            close(listener)
+        }
+        let expected = ProbeOutcome.failure("dial tcp 127.0.0.1:\(port): i/o timeout")
+        let started = ContinuousClock.now
+        #expect(await tcp.run(TCPSocketAction(port: .int(Int32(port))), target: probeLoopbackTarget(), timeoutSeconds: 1) == expected)
+        let nio = TCPProbe(dialer: ProbeDialer(group: MultiThreadedEventLoopGroup.singleton))
+        #expect(await nio.run(TCPSocketAction(port: .int(Int32(port))), target: probeLoopbackTarget(), timeoutSeconds: 1) == expected)
+        #expect(ContinuousClock.now - started < .seconds(4))
+    }
+
     @Test("an unknown port name errs; the host defaults to the pod IP")
     func portsAndHosts() async throws {
         let target = probeLoopbackTarget()
@@ -56,7 +71,8 @@ struct ProbeTCPTests {
 
 @Suite("grpc probes against a grpc.health.v1 server written on swift-nio-http2")
 struct ProbeGRPCTests {
-    let grpc = GRPCProbe(dialer: ProbeDialer(group: MultiThreadedEventLoopGroup.singleton))
+    /// Run from the prober's own loop, with the channel on one of NIO's.
+    let grpc = GRPCProbe(dialer: ProbeDialer(group: probeTestLoop))
 
     @Test("SERVING succeeds, NOT_SERVING fails, an unknown service fails with the server's NotFound, each in kubelet's words")
     func statuses() async throws {

@@ -5,6 +5,7 @@ import NIOHTTP2
 import NIOPosix
 import NIOSSL
 import Synchronization
+import SwiftletAgent
 
 /// An HTTP/1.1 server on 127.0.0.1 (a kernel-chosen port) whose answers a test scripts.
 final class ProbeTestHTTPServer: Sendable {
@@ -266,4 +267,29 @@ func probeTestRefusingPort() throws -> (port: Int, fd: Int32) {
 struct ProbeTestError: Error, CustomStringConvertible {
     var description: String
     init(_ description: String) { self.description = description }
+}
+
+/// The prober's own event loop, shared by the handler tests (as the agent's probes share one).
+let probeTestLoop: ProbeEventLoop = {
+    do {
+        return try ProbeEventLoop(name: "probe-tests")
+    } catch {
+        preconditionFailure("cannot start the prober's event loop: \(error)")
+    }
+}()
+
+/// A port on 127.0.0.1 whose handshakes never finish: it listens with a backlog of 0 and never
+/// accepts, and `filler`, connected first, fills that backlog, so the kernel drops the SYNs of
+/// later connections. Close both descriptors when done.
+func probeTestStalledPort() throws -> (port: Int, listener: Int32, filler: Int32) {
+    let (port, listener) = try probeTestRefusingPort()
+    guard listen(listener, 0) == 0 else {
+        close(listener)
+        throw ProbeTestError("cannot listen on port \(port)")
+    }
+    guard case .connected(let filler) = ProbeDialer.connectAtOnce(try SocketAddress(ipAddress: "127.0.0.1", port: port)) else {
+        close(listener)
+        throw ProbeTestError("cannot fill the backlog of port \(port)")
+    }
+    return (port, listener, filler)
 }

@@ -132,6 +132,22 @@ int shim_unix_connect(const char *path);
 /// unblocked, so the process's disposition stays as it is. Returns 0, or -1 with errno (EPIPE).
 int shim_write_no_sigpipe(int fd, const void *buffer, size_t length);
 
+// epoll(7) event bits, as plain integers.
+#define SHIM_EPOLLIN    0x001U
+#define SHIM_EPOLLOUT   0x004U
+#define SHIM_EPOLLERR   0x008U
+#define SHIM_EPOLLHUP   0x010U
+#define SHIM_EPOLLRDHUP 0x2000U
+
+/// epoll_create1(EPOLL_CLOEXEC).
+int shim_epoll_create(void);
+/// epoll_ctl(2) with EPOLL_CTL_ADD (`op` 1), _DEL (2) or _MOD (3) of `fd` for `events`, `data`
+/// coming back with its events from shim_epoll_wait.
+int shim_epoll_ctl(int epfd, int op, int fd, uint32_t events, uint64_t data);
+/// epoll_wait(2) into two arrays of `max` entries (struct epoll_event is packed on x86-64):
+/// the number of events, or -1 with errno.
+int shim_epoll_wait(int epfd, uint32_t *events, uint64_t *data, int max, int timeout_ms);
+
 /// malloc_trim(3): returns free heap pages to the kernel.
 int shim_malloc_trim(size_t pad);
 

@@ -32,7 +32,8 @@ package struct GRPCProbe: Sendable {
 
     /// One run on one of the dialer's loops.
     package func run(_ action: GRPCAction, target: ProbeTarget, timeoutSeconds: Int) async -> ProbeOutcome {
-        (try? await run(action, target: target, timeoutSeconds: timeoutSeconds, on: dialer.group.next()).get()) ?? .error("probe abandoned")
+        let loop = dialer.group.next()
+        return (try? await loop.flatSubmit { run(action, target: target, timeoutSeconds: timeoutSeconds, on: loop) }.get()) ?? .error("probe abandoned")
     }
 
     /// Kubelet's verdict on one health check of `service` at `host:port`.

@@ -113,7 +113,8 @@ package struct HTTPProbe: Sendable {
 
     /// One run on one of the dialer's loops.
     package func run(_ action: HTTPGetAction, target: ProbeTarget, timeoutSeconds: Int) async -> ProbeOutcome {
-        (try? await run(action, target: target, timeoutSeconds: timeoutSeconds, on: dialer.group.next()).get()) ?? .error("probe abandoned")
+        let loop = dialer.group.next()
+        return (try? await loop.flatSubmit { run(action, target: target, timeoutSeconds: timeoutSeconds, on: loop) }.get()) ?? .error("probe abandoned")
     }
 
     /// What kubelet's `DoHTTPProbe` concludes from a GET of `start`, following redirects.
@@ -207,8 +208,22 @@ package struct HTTPProbe: Sendable {
         default:
             return loop.makeFailedFuture(ProbeSupport.Failure("unsupported protocol scheme \(ProbeSupport.goQuote(location.scheme))"))
         }
+        let hostHeader = host ?? ProbeSupport.joinHostPort(location.host, location.port)
+        if sslContext == nil, let probeLoop = loop as? ProbeEventLoop,
+           let ip = try? SocketAddress(ipAddress: location.host, port: location.port) {
+            // Plain HTTP to an address, from the prober's own loop: no channel.
+            let request: [UInt8]
+            do {
+                request = try PlainHTTPExchange.request(target: location.requestTarget, host: hostHeader, headers: headers)
+            } catch {
+                return loop.makeFailedFuture(error)
+            }
+            return ProbeDialer.connect(to: ip, display: ProbeSupport.joinHostPort(location.host, location.port), deadline: deadline, on: probeLoop)
+                .flatMapErrorThrowing { error in throw Self.dialFailure(error) }
+                .flatMap { fd in PlainHTTPExchange.run(fd: fd, request: request, deadline: deadline, on: probeLoop) }
+        }
         var head = HTTPRequestHead(version: .http1_1, method: .GET, uri: location.requestTarget)
-        head.headers.add(name: "Host", value: host ?? ProbeSupport.joinHostPort(location.host, location.port))
+        head.headers.add(name: "Host", value: hostHeader)
         for header in headers { head.headers.add(name: header.name, value: header.value) }
         head.headers.add(name: "Connection", value: "close")
         let promise = loop.makePromise(of: Exchange.Response.self)
@@ -225,12 +240,45 @@ package struct HTTPProbe: Sendable {
             }
         }.flatMapErrorThrowing { error -> any Channel in
             promise.fail(error)
-            if let dial = error as? ProbeDialer.DialError, dial.timedOut {
-                throw ProbeSupport.Failure("\(dial) (Client.Timeout exceeded while awaiting headers)")
-            }
-            throw error
+            throw Self.dialFailure(error)
         }.flatMap { _ in
             promise.futureResult
+        }
+    }
+
+    /// A failed dial as Go's client words it: a timeout is the client's.
+    private static func dialFailure(_ error: any Error) -> any Error {
+        if let dial = error as? ProbeDialer.DialError, dial.timedOut {
+            return ProbeSupport.Failure("\(dial) (Client.Timeout exceeded while awaiting headers)")
+        }
+        return error
+    }
+}
+
+/// What an httpGet exchange brought back.
+package struct HTTPProbeResponse: Sendable {
+    package var status: Int
+    package var location: String?
+    /// The first 10 KiB of the body.
+    package var body: [UInt8]
+}
+
+/// Why an httpGet exchange brought nothing back, in Go's client's words.
+package enum HTTPProbeFailure: Error, CustomStringConvertible {
+    case awaitingHeaders
+    case readingBody
+    case eof
+    case other(String)
+
+    /// What Go's client says of a response it cannot parse.
+    static let malformed = HTTPProbeFailure.other("net/http: HTTP/1.x transport connection broken: malformed HTTP response")
+
+    package var description: String {
+        switch self {
+        case .awaitingHeaders: return "context deadline exceeded (Client.Timeout exceeded while awaiting headers)"
+        case .readingBody: return "context deadline exceeded (Client.Timeout or context cancellation while reading body)"
+        case .eof: return "EOF"
+        case .other(let text): return text
         }
     }
 }
@@ -241,27 +289,8 @@ private final class Exchange: ChannelInboundHandler {
     typealias InboundIn = HTTPClientResponsePart
     typealias OutboundOut = HTTPClientRequestPart
 
-    struct Response: Sendable {
-        var status: Int
-        var location: String?
-        var body: [UInt8]
-    }
-
-    enum Failure: Error, CustomStringConvertible {
-        case awaitingHeaders
-        case readingBody
-        case eof
-        case other(String)
-
-        var description: String {
-            switch self {
-            case .awaitingHeaders: return "context deadline exceeded (Client.Timeout exceeded while awaiting headers)"
-            case .readingBody: return "context deadline exceeded (Client.Timeout or context cancellation while reading body)"
-            case .eof: return "EOF"
-            case .other(let text): return text
-            }
-        }
-    }
+    typealias Response = HTTPProbeResponse
+    typealias Failure = HTTPProbeFailure
 
     private let request: HTTPRequestHead
     private let promise: EventLoopPromise<Response>
@@ -320,7 +349,7 @@ private final class Exchange: ChannelInboundHandler {
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
         if error is HTTPParserError {
-            fail(.other("net/http: HTTP/1.x transport connection broken: malformed HTTP response"), context: context)
+            fail(.malformed, context: context)
         } else if let io = error as? IOError {
             fail(.other(ProbeSupport.goConnectError(errno: io.errnoCode)), context: context)
         } else {

@@ -1,4 +1,5 @@
 import Foundation
+import CRuntimeShim
 import Glibc
 import NIOCore
 import NIOPosix
@@ -9,9 +10,12 @@ import NIOPosix
 package struct ProbeDialer: Sendable {
     /// Where probes run when the caller names no event loop.
     package let group: any EventLoopGroup
+    /// NIO's loops, for the channels of probes run from a ``ProbeEventLoop`` (HTTPS, gRPC, names).
+    package let channelGroup: any EventLoopGroup
 
-    package init(group: any EventLoopGroup) {
+    package init(group: any EventLoopGroup, channelGroup: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton) {
         self.group = group
+        self.channelGroup = channelGroup
     }
 
     /// A connection that could not be made.
@@ -41,7 +45,8 @@ package struct ProbeDialer: Sendable {
         guard remaining > .zero else {
             return loop.makeFailedFuture(DialError(description: "dial tcp \(address): i/o timeout", timedOut: true))
         }
-        let bootstrap = ClientBootstrap(group: loop)
+        // Channels need one of NIO's own loops: from the prober's loop, the future hops back.
+        let bootstrap = ClientBootstrap(group: loop is ProbeEventLoop ? channelGroup.next() : loop)
             .connectTimeout(remaining)
             .channelOption(.socketOption(.tcp_nodelay), value: 1)
             .channelInitializer(initializer)
@@ -52,7 +57,8 @@ package struct ProbeDialer: Sendable {
                 connected = bootstrap.withConnectedSocket(fd)
             case .failed(let code):
                 return loop.makeFailedFuture(DialError(address: ProbeSupport.joinHostPort(host, port), errno: code))
-            case .pending:
+            case .inProgress(let fd):
+                close(fd)
                 connected = bootstrap.connect(to: ip)
             }
         } else {
@@ -62,21 +68,67 @@ package struct ProbeDialer: Sendable {
     }
 
     /// Only checks that `host:port` takes a connection, and closes it (tcpSocket probes): no
-    /// channel when the connection is made at once.
+    /// channel when the connection is made at once, or when the prober's own loop waits for it.
     package func check(host: String, port: Int, deadline: NIODeadline, on loop: any EventLoop) -> EventLoopFuture<Void> {
         if let ip = try? SocketAddress(ipAddress: host, port: port), deadline > .now() {
+            if let probeLoop = loop as? ProbeEventLoop {
+                return Self.connect(to: ip, display: ProbeSupport.joinHostPort(host, port), deadline: deadline, on: probeLoop)
+                    .map { close($0) }
+            }
             switch Self.connectAtOnce(ip) {
             case .connected(let fd):
                 close(fd)
                 return loop.makeSucceededVoidFuture()
             case .failed(let code):
                 return loop.makeFailedFuture(DialError(address: ProbeSupport.joinHostPort(host, port), errno: code))
-            case .pending:
-                break
+            case .inProgress(let fd):
+                close(fd)
             }
         }
         return connect(host: host, port: port, deadline: deadline, on: loop) { $0.eventLoop.makeSucceededVoidFuture() }
             .map { $0.close(promise: nil) }
+    }
+
+    /// Connects to `address` on the prober's own loop before `deadline`, with no channel: the
+    /// connected descriptor (non-blocking, the caller's to close) or a ``DialError``. Must be
+    /// called on `loop`.
+    package static func connect(to address: SocketAddress, display: String, deadline: NIODeadline,
+                                on loop: ProbeEventLoop) -> EventLoopFuture<Int32> {
+        let fd: Int32
+        switch connectAtOnce(address) {
+        case .connected(let connected):
+            return loop.makeSucceededFuture(connected)
+        case .failed(let code):
+            return loop.makeFailedFuture(DialError(address: display, errno: code))
+        case .inProgress(let connecting):
+            fd = connecting
+        }
+        let promise = loop.makePromise(of: Int32.self)
+        var timer: Scheduled<Void>?
+        let watching = loop.watch(fd, events: SHIM_EPOLLOUT) { _ in
+            timer?.cancel()
+            loop.unwatch(fd)
+            var code: Int32 = 0
+            var length = socklen_t(MemoryLayout<Int32>.size)
+            if getsockopt(fd, SOL_SOCKET, SO_ERROR, &code, &length) != 0 { code = errno }
+            if code == 0 {
+                promise.succeed(fd)
+            } else {
+                close(fd)
+                promise.fail(DialError(address: display, errno: code))
+            }
+        }
+        guard watching else {
+            let code = errno
+            close(fd)
+            return loop.makeFailedFuture(DialError(address: display, errno: code))
+        }
+        timer = loop.scheduleOnLoop(deadline: deadline) {
+            loop.unwatch(fd)
+            close(fd)
+            promise.fail(DialError(description: "dial tcp \(display): i/o timeout", timedOut: true))
+        }
+        return promise.futureResult
     }
 
     package enum Immediate: Equatable {
@@ -84,18 +136,19 @@ package struct ProbeDialer: Sendable {
         case connected(Int32)
         /// Refused (or otherwise failed) at once, with this errno.
         case failed(Int32)
-        /// The handshake did not finish within the call: take the event loop's way.
-        case pending
+        /// The handshake did not finish within the call (a peer elsewhere): the caller owns the
+        /// connecting descriptor, to wait on or close.
+        case inProgress(Int32)
     }
 
     /// A non-blocking connect(2) and a zero-timeout poll: when the peer is on this host, as
     /// every pod's address is to its node's agent (loopback, or a veth into the pod's network
     /// namespace), the kernel has run both ends of the handshake by the time connect returns, so
-    /// the connection is made (or refused) at once. That spares the event loop a socket's whole
-    /// registration dance for most probes; anything slower is left to the event loop.
+    /// the connection is made (or refused) at once. That spares an event loop a socket's whole
+    /// registration dance for most probes.
     package static func connectAtOnce(_ address: SocketAddress) -> Immediate {
         let fd = socket(address.protocolFamily, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_NONBLOCK.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
-        guard fd >= 0 else { return .pending }
+        guard fd >= 0 else { return .failed(errno) }
         var one: Int32 = 1
         _ = setsockopt(fd, Int32(IPPROTO_TCP), TCP_NODELAY, &one, socklen_t(MemoryLayout<Int32>.size))
         let rc = address.withSockAddr { Glibc.connect(fd, $0, socklen_t($1)) }
@@ -105,18 +158,14 @@ package struct ProbeDialer: Sendable {
             // Even to this host connect(2) returns EINPROGRESS, but the handshake (or the
             // refusal) is done by the time it returns: a zero-timeout poll tells.
             var entry = pollfd(fd: fd, events: Int16(POLLOUT), revents: 0)
-            if poll(&entry, 1, 0) == 1 {
-                var length = socklen_t(MemoryLayout<Int32>.size)
-                code = 0
-                if getsockopt(fd, SOL_SOCKET, SO_ERROR, &code, &length) != 0 { code = errno }
-                if code == 0 { return .connected(fd) }
-            }
+            guard poll(&entry, 1, 0) == 1 else { return .inProgress(fd) }
+            var length = socklen_t(MemoryLayout<Int32>.size)
+            code = 0
+            if getsockopt(fd, SOL_SOCKET, SO_ERROR, &code, &length) != 0 { code = errno }
+            if code == 0 { return .connected(fd) }
         }
         close(fd)
-        switch code {
-        case ECONNREFUSED, ENETUNREACH, EHOSTUNREACH: return .failed(code)
-        default: return .pending  // still in progress: a peer elsewhere
-        }
+        return .failed(code)
     }
 
     static func describe(_ error: any Error, host: String, address: String) -> DialError {

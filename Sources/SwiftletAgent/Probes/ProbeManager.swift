@@ -71,9 +71,10 @@ public actor ProbeManager: ServiceLifecycle.Service {
     private let maxConcurrentProbes: Int
     private let createdAt: Date
     private let loop: any EventLoop
+    private let ownsLoop: Bool
 
     private var workers: [Key: Worker] = [:]
-    private var schedule = ProbeSchedule<Key>()
+    private var schedule = ProbeSchedule<Date, Key>()
     private var pending: [Pending] = []
     /// The epochs of the workers with a run in flight.
     private var inFlight: Set<UInt64> = []
@@ -104,16 +105,21 @@ public actor ProbeManager: ServiceLifecycle.Service {
                 logger: Logger, maxConcurrentProbes: Int = 64,
                 random: @escaping @Sendable () -> Double = { Double.random(in: 0..<1) },
                 onUpdate: @escaping @Sendable (ProbeUpdate) -> Void) {
-        self.init(clock: clock, runner: ProbeHandlers(exec: exec, clock: clock, group: eventLoopGroup), loop: eventLoopGroup.next(),
+        // On the system clock the manager gets a loop of its own (see ``ProbeEventLoop``).
+        let own = clock is SystemClock ? try? ProbeEventLoop() : nil
+        self.init(clock: clock, runner: ProbeHandlers(exec: exec, clock: clock, group: eventLoopGroup),
+                  loop: own ?? eventLoopGroup.next(), ownsLoop: own != nil,
                   logger: logger, maxConcurrentProbes: maxConcurrentProbes, random: random, onUpdate: onUpdate)
     }
 
     /// A manager over any handlers (tests script results through this), running on `loop`.
+    /// - Parameter ownsLoop: the loop is a ``ProbeEventLoop`` of the manager's own, stopped with it.
     package init(clock: any AgentClock, runner: any ProbeRunning, loop: any EventLoop = MultiThreadedEventLoopGroup.singleton.next(),
-                 logger: Logger, maxConcurrentProbes: Int = 64,
+                 ownsLoop: Bool = false, logger: Logger, maxConcurrentProbes: Int = 64,
                  random: @escaping @Sendable () -> Double = { Double.random(in: 0..<1) },
                  onUpdate: @escaping @Sendable (ProbeUpdate) -> Void) {
         self.loop = loop
+        self.ownsLoop = ownsLoop
         self.clock = clock
         self.runner = runner
         self.logger = logger
@@ -121,6 +127,10 @@ public actor ProbeManager: ServiceLifecycle.Service {
         self.onUpdate = onUpdate
         self.maxConcurrentProbes = max(1, maxConcurrentProbes)
         self.createdAt = clock.now()
+    }
+
+    deinit {
+        if ownsLoop, let own = loop as? ProbeEventLoop { own.stop() }
     }
 
     /// The manager's actor runs on its event loop.

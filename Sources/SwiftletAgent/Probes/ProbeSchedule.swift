@@ -1,16 +1,16 @@
 import Foundation
 
-/// The probe scheduler's queue: a binary min-heap of due times. Entries are never removed from
-/// the middle; the manager skips those that no longer match their worker (removed, rescheduled
-/// or replaced) when they come due, at most one period later, so the heap stays about as large
-/// as the number of probes and every operation O(log n).
-struct ProbeSchedule<Key: Hashable & Sendable>: Sendable {
+/// The probe scheduler's queue (and the prober event loop's timers): a binary min-heap of due
+/// times. Entries are never removed from the middle; the manager skips those that no longer
+/// match their worker (removed, rescheduled or replaced) when they come due, at most one period
+/// later, so the heap stays about as large as the number of probes and every operation O(log n).
+struct ProbeSchedule<Due: Comparable & Sendable, Key: Sendable>: Sendable {
     struct Entry: Sendable {
-        var due: Date
+        var due: Due
         /// Breaks ties in insertion order, so equal due times run first come, first served.
         var sequence: UInt64
         var key: Key
-        /// The worker incarnation the entry was made for.
+        /// The worker incarnation the entry was made for (0 where unused).
         var epoch: UInt64
 
         func precedes(_ other: Entry) -> Bool {
@@ -26,7 +26,7 @@ struct ProbeSchedule<Key: Hashable & Sendable>: Sendable {
     /// The earliest entry.
     var first: Entry? { entries.first }
 
-    mutating func push(due: Date, key: Key, epoch: UInt64) {
+    mutating func push(due: Due, key: Key, epoch: UInt64 = 0) {
         entries.append(Entry(due: due, sequence: nextSequence, key: key, epoch: epoch))
         nextSequence &+= 1
         var child = entries.count - 1

@@ -1,3 +1,4 @@
+import CRuntimeShim
 import Foundation
 import Glibc
 import NIOCore
@@ -62,6 +63,20 @@ public final class RuntimeProbeExecRunner: ProbeExecLoopRunner {
     package func exec(containerID: String, command: [String], timeout: TimeAmount, on loop: any EventLoop) -> EventLoopFuture<ProbeExecResult?> {
         let token = Self.newToken()
         let runtime = self.runtime
+        // From the prober's own loop, once the container's template is known: the exec is
+        // handed to the container's monitor and waited for on the loop, with no thread hop.
+        if let probeLoop = loop as? ProbeEventLoop, let template = templates.withLock({ $0[containerID] }) {
+            do {
+                if let started = try runtime.startExec(template, args: command, environment: ["\(Self.tokenVariable)=\(token)"]) {
+                    return MonitorExecWait(started, loop: probeLoop, limit: Self.outputLimit) {
+                        Self.kill(token: token, containerID: containerID, runtime: runtime)
+                    }.run(timeout: timeout)
+                }
+            } catch {
+                templates.withLock { _ = $0.removeValue(forKey: containerID) }
+                return loop.makeFailedFuture(error)
+            }
+        }
         let promise = loop.makePromise(of: ProbeExecResult?.self)
         let finished = Finished()
         // Both completions run on `loop`: the first one wins.
@@ -137,5 +152,110 @@ public final class RuntimeProbeExecRunner: ProbeExecLoopRunner {
         private let flag = Atomic<Bool>(false)
         var value: Bool { flag.load(ordering: .acquiring) }
         func set() { flag.store(true, ordering: .releasing) }
+    }
+}
+
+/// Waits on the prober's loop for an exec a container's monitor runs (``StartedExec``): keeps the
+/// first `limit` bytes of its output (and, after ``outputGrace``, reads the rest away as it
+/// comes, so the command never stays blocked on a full pipe) until the exit record has come and
+/// the monitor closed the reply. At the timeout
+/// the future gets nil and `kill` runs every 20 ms until the exec has ended (30 s at most).
+private final class MonitorExecWait {
+    private let started: StartedExec
+    private let loop: ProbeEventLoop
+    private let limit: Int
+    private let kill: () -> Void
+    private let promise: EventLoopPromise<ProbeExecResult?>
+    private var output: [UInt8] = []
+    private var reply: [UInt8] = []
+    private var timer: Scheduled<Void>?
+    private var outputTimer: Scheduled<Void>?
+    private var settled = false
+    private var finished = false
+
+    init(_ started: StartedExec, loop: ProbeEventLoop, limit: Int, kill: @escaping () -> Void) {
+        self.started = started
+        self.loop = loop
+        self.limit = limit
+        self.kill = kill
+        promise = loop.makePromise(of: ProbeExecResult?.self)
+    }
+
+    /// How long the output waits in its pipe before the loop starts reading it as it comes. A
+    /// probe's command is usually done by then, with less than a pipe's 64 KiB written, so its
+    /// output is read once, with the reply, and the loop wakes once per run; a command that
+    /// writes more is held up by this much at most.
+    static let outputGrace = TimeAmount.milliseconds(50)
+
+    func run(timeout: TimeAmount) -> EventLoopFuture<ProbeExecResult?> {
+        guard loop.watch(started.reply, events: SHIM_EPOLLIN, { [self] _ in readReply() }) else {
+            let text = String(cString: strerror(errno))
+            end()
+            settle(.failure(ProbeSupport.Failure("epoll: \(text)")))
+            return promise.futureResult
+        }
+        let giveUp = NIODeadline.now() + .seconds(30)
+        let deadline = NIODeadline.now() + timeout
+        outputTimer = loop.scheduleOnLoop(deadline: min(deadline, .now() + Self.outputGrace)) { [self] in
+            loop.watch(started.output, events: SHIM_EPOLLIN) { [self] _ in readOutput() }
+        }
+        timer = loop.scheduleOnLoop(deadline: deadline) { [self] in
+            settle(.success(nil))
+            killUntilEnded(giveUp: giveUp)
+        }
+        return promise.futureResult
+    }
+
+    private func killUntilEnded(giveUp: NIODeadline) {
+        guard !finished else { return }
+        guard NIODeadline.now() < giveUp else { return end() }
+        kill()
+        timer = loop.scheduleOnLoop(deadline: .now() + .milliseconds(20)) { [self] in killUntilEnded(giveUp: giveUp) }
+    }
+
+    private func readOutput() {
+        if !Self.read(started.output, into: &output, limit: limit) { loop.unwatch(started.output) }
+    }
+
+    private func readReply() {
+        guard !Self.read(started.reply, into: &reply, limit: 64 * 1024) else { return }
+        // The process has ended: take what it wrote; anything it left running may keep the
+        // pipe open, so no waiting for its end.
+        _ = Self.read(started.output, into: &output, limit: limit)
+        let result = Result { ProbeExecResult(exitCode: try StartedExec.exitCode(fromReply: reply), output: String(decoding: output, as: UTF8.self)) }
+        end()
+        settle(result.map { $0 })
+    }
+
+    private func settle(_ result: Result<ProbeExecResult?, any Error>) {
+        guard !settled else { return }
+        settled = true
+        promise.completeWith(result)
+    }
+
+    private func end() {
+        guard !finished else { return }
+        finished = true
+        timer?.cancel()
+        outputTimer?.cancel()
+        loop.unwatch(started.output)
+        loop.unwatch(started.reply)
+        Glibc.close(started.output)
+        Glibc.close(started.reply)
+    }
+
+    /// Reads what `fd` holds now, keeping `into` at most `limit` bytes; false at its end (or an error).
+    private static func read(_ fd: Int32, into kept: inout [UInt8], limit: Int) -> Bool {
+        withUnsafeTemporaryAllocation(byteCount: 16 * 1024, alignment: 1) { scratch in
+            while true {
+                let count = Glibc.read(fd, scratch.baseAddress, scratch.count)
+                if count > 0 {
+                    kept.append(contentsOf: UnsafeRawBufferPointer(rebasing: scratch[..<min(count, max(0, limit - kept.count))]))
+                    continue
+                }
+                if count < 0, errno == EINTR { continue }
+                return count < 0 && errno == EAGAIN
+            }
+        }
     }
 }

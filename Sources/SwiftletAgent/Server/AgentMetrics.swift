@@ -18,6 +18,14 @@ public final class AgentMetrics: Sendable {
     private let probeDelay: Metrics.Timer
     /// `prober_probe_total` label sets recorded per pod (namespace/name/uid), so they can be dropped when the pod goes.
     private let probeSeries: Mutex<[String: Set<ProbeSeries>]>
+    private let probeCounters: Mutex<[ProbeCounterKey: Metrics.Counter]>
+
+    private struct ProbeCounterKey: Hashable {
+        var namespace: String
+        var pod: String
+        var podUID: String
+        var series: ProbeSeries
+    }
 
     private struct ProbeSeries: Hashable {
         var probeType: String
@@ -62,6 +70,7 @@ public final class AgentMetrics: Sendable {
         probeDelay = Metrics.Timer(label: Self.probeDelayName, factory: factory)
         runningPods = Metrics.Gauge(label: Self.runningPodsName, factory: factory)
         probeSeries = Mutex([:])
+        probeCounters = Mutex([:])
     }
 
     /// Records how long a pod took from the agent first seeing it to running (`kubelet_pod_start_duration_seconds`).
@@ -91,8 +100,16 @@ public final class AgentMetrics: Sendable {
     /// `probeType` is `Liveness`, `Readiness` or `Startup`; `result` is `successful`, `failed` or `unknown`.
     public func recordProbe(probeType: String, result: String, container: String, pod: String, namespace: String, podUID: String) {
         let series = ProbeSeries(probeType: probeType, result: result, container: container)
-        probeSeries.withLock { _ = $0[Self.podKey(namespace, pod, podUID), default: []].insert(series) }
-        probeCounter(series, pod: pod, namespace: namespace, podUID: podUID).increment()
+        let key = ProbeCounterKey(namespace: namespace, pod: pod, podUID: podUID, series: series)
+        // A probe's counter is looked up in the registry once, not at every run.
+        let counter = probeCounters.withLock { counters -> Metrics.Counter in
+            if let known = counters[key] { return known }
+            probeSeries.withLock { _ = $0[Self.podKey(namespace, pod, podUID), default: []].insert(series) }
+            let made = probeCounter(series, pod: pod, namespace: namespace, podUID: podUID)
+            counters[key] = made
+            return made
+        }
+        counter.increment()
     }
 
     /// Records how late a probe run started after its scheduled time, in seconds.
@@ -103,6 +120,9 @@ public final class AgentMetrics: Sendable {
     /// Drops a removed pod's `prober_probe_total` series, as kubelet does when its probe workers stop.
     public func forgetPod(namespace: String, name: String, uid: String) {
         let series = probeSeries.withLock { $0.removeValue(forKey: Self.podKey(namespace, name, uid)) } ?? []
+        probeCounters.withLock { counters in
+            for s in series { counters[ProbeCounterKey(namespace: namespace, pod: name, podUID: uid, series: s)] = nil }
+        }
         for s in series { probeCounter(s, pod: name, namespace: namespace, podUID: uid).destroy() }
     }
 

@@ -21,6 +21,30 @@ public struct ExecTemplate: Sendable {
     }
 }
 
+/// An exec handed to a container's monitor (``ContainerRuntime/startExec(_:args:environment:)``),
+/// whose end the caller waits for: the process's stdout and stderr come on `output`; once it has
+/// ended, the monitor writes its exit record on `reply` and closes it. Both descriptors are
+/// non-blocking and close-on-exec, and the caller's to close.
+public struct StartedExec: Sendable {
+    public let reply: Int32
+    public let output: Int32
+
+    /// The exit code from everything `reply` brought.
+    /// - Throws: `RuntimeError.monitor` when the process could not be started, or the monitor
+    ///   reported no exit.
+    public static func exitCode(fromReply bytes: [UInt8]) throws -> Int32 {
+        try ContainerRuntime.exitRecord(fromReply: String(decoding: bytes, as: UTF8.self)).execExitCode()
+    }
+}
+
+extension ExitRecord {
+    /// The exit code of an exec; an exec that never started throws its error.
+    func execExitCode() throws -> Int32 {
+        if let error, startedAt == 0 { throw RuntimeError.monitor(error) }
+        return exitCode
+    }
+}
+
 /// An open pidfd, closed when the last template holding it goes.
 final class ProcessHandle: Sendable {
     let fd: Int32
@@ -116,8 +140,7 @@ extension ContainerRuntime {
         }
         let plan = try attachedPlan(template, args: args, environment: environment, stdio: stdio)
         let (exit, _) = try runAttachedMonitor(plan: plan.encode(), inheritStdio: output == .inherit)
-        if let error = exit.error, exit.startedAt == 0 { throw RuntimeError.monitor(error) }
-        return exit.exitCode
+        return try exit.execExitCode()
     }
 
     /// Runs a process in the container of `template` as ``exec(_:args:environment:output:)``
@@ -133,8 +156,26 @@ extension ContainerRuntime {
         } else {
             (exit, output) = try runAttachedMonitor(plan: plan.encode(), inheritStdio: false, captureLimit: limit)
         }
-        if let error = exit.error, exit.startedAt == 0 { throw RuntimeError.monitor(error) }
-        return (exit.exitCode, output)
+        return (try exit.execExitCode(), output)
+    }
+
+    /// Starts a process in the container of `template` as ``execCapturing(_:args:environment:limit:)``
+    /// does, through the container monitor's exec socket, without waiting for it: for a caller
+    /// that waits on its own event loop. Nil when the monitor serves no exec socket (an older
+    /// monitor): use ``execCapturing(_:args:environment:limit:)`` then.
+    /// - Throws: `RuntimeError.state` once the container's init is gone; `RuntimeError.monitor`
+    ///   when the monitor would not take the exec.
+    public func startExec(_ template: ExecTemplate, args: [String]? = nil, environment: [String] = []) throws -> StartedExec? {
+        let plan = try attachedPlan(template, args: args, environment: environment, stdio: .inherit)
+        guard let connection = connectExecServer(template.containerID) else { return nil }
+        do {
+            let output = try sendExec(on: connection, plan: plan.encode())
+            _ = fcntl(connection, F_SETFL, fcntl(connection, F_GETFL) | O_NONBLOCK)
+            return StartedExec(reply: connection, output: output)
+        } catch {
+            close(connection)
+            throw error
+        }
     }
 
     /// The plan of one attached run from `template`.

@@ -74,23 +74,34 @@ extension ContainerRuntime {
     /// ``runAttachedMonitor(plan:inheritStdio:captureLimit:)`` captures it.
     func runThroughMonitor(connection: Int32, plan: [UInt8], captureLimit: Int) throws -> (ExitRecord, [UInt8]) {
         defer { close(connection) }
+        let output = try sendExec(on: connection, plan: plan)
+        defer { close(output) }
+        return try Self.awaitExit(on: connection, output: output, captureLimit: captureLimit)
+    }
+
+    /// Hands `plan` to a monitor's exec server on `connection`, with the write end of a new
+    /// pipe for the process's stdout and stderr, and ends our side of the connection.
+    /// - Returns: the pipe's read end (non-blocking, close-on-exec), the caller's to close.
+    func sendExec(on connection: Int32, plan: [UInt8]) throws -> Int32 {
         var pipe: [Int32] = [-1, -1]
         guard shim_pipe2(&pipe, O_CLOEXEC | O_NONBLOCK) == 0 else { throw RuntimeError.system("pipe2: \(errnoText())") }
         let (output, writeEnd) = (pipe[0], pipe[1])
-        defer { close(output) }
         // The write end goes to the exec; ours must not stay open, or the pipe never ends.
         let sent = shim_send_byte_with_fd(connection, Monitor.execRequest, writeEnd)
         close(writeEnd)
         guard sent == 0, FileIO.writeAll(connection, plan) else {
-            throw RuntimeError.monitor("sending the exec to the container's monitor: \(errnoText())")
+            let text = errnoText()
+            close(output)
+            throw RuntimeError.monitor("sending the exec to the container's monitor: \(text)")
         }
-        return try Self.awaitExit(on: connection, output: output, captureLimit: captureLimit)
+        _ = shutdown(connection, Int32(SHUT_WR))
+        return output
     }
 
     /// After the plan went out on `socket`: ends our side of it, collects the process's output
     /// from `output` (when given) until the exit record arrives, and returns both.
     private static func awaitExit(on socket: Int32, output: Int32?, captureLimit: Int?) throws -> (ExitRecord, [UInt8]) {
-        _ = shutdown(socket, Int32(SHUT_WR))
+        _ = shutdown(socket, Int32(SHUT_WR))  // a no-op when sendExec did it
         var captured: [UInt8] = []
         if let output, let captureLimit {
             collect(output: output, limit: captureLimit, into: &captured, until: socket)
