@@ -157,7 +157,7 @@ def main():
         b0, p0 = scrape(api, token)
         c0, t0, k0, m0 = cpu_seconds(agent.pid), time.time(), children_cpu_seconds(agent.pid), monitors_cpu_seconds(run)
         if os.environ.get("BENCH_PROFILE"):  # a perf profile of the agent during the window
-            subprocess.run(["perf", "record", "-F", "499", "-g", "-p", str(agent.pid), "-o", os.environ["BENCH_PROFILE"],
+            subprocess.run(["perf", "record", "-F", os.environ.get("BENCH_PROFILE_FREQ", "499"), "-g", "-p", str(agent.pid), "-o", os.environ["BENCH_PROFILE"],
                             "--", "sleep", "20"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         else:
             time.sleep(20)

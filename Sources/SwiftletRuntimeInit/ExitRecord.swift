@@ -48,10 +48,11 @@ public struct ExitRecord: Sendable, Equatable {
         var startedAt: Int64 = 0
         var finishedAt: Int64?
         var error: String?
-        for line in text.split(separator: "\n", omittingEmptySubsequences: true) {
-            guard let eq = line.firstIndex(of: "=") else { continue }
-            let key = line[..<eq]
-            let value = line[line.index(after: eq)...]
+        // Byte-wise: the record is ASCII but for an error's text, and probes read one per run.
+        for line in text.utf8.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: true) {
+            guard let eq = line.firstIndex(of: UInt8(ascii: "=")) else { continue }
+            let key = Substring(line[..<eq])
+            let value = Substring(line[line.index(after: eq)...])
             switch key {
             case "exitCode": exitCode = Int32(value)
             case "signal": signal = Int32(value) ?? 0

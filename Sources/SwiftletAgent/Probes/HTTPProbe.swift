@@ -218,9 +218,17 @@ package struct HTTPProbe: Sendable {
             } catch {
                 return loop.makeFailedFuture(error)
             }
-            return ProbeDialer.connect(to: ip, display: ProbeSupport.joinHostPort(location.host, location.port), deadline: deadline, on: probeLoop)
-                .flatMapErrorThrowing { error in throw Self.dialFailure(error) }
-                .flatMap { fd in PlainHTTPExchange.run(fd: fd, request: request, deadline: deadline, on: probeLoop) }
+            let display = ProbeSupport.joinHostPort(location.host, location.port)
+            switch ProbeDialer.connectAtOnce(ip) {
+            case .connected(let fd):
+                return PlainHTTPExchange.run(fd: fd, request: request, deadline: deadline, on: probeLoop)
+            case .failed(let code):
+                return loop.makeFailedFuture(ProbeDialer.DialError(address: display, errno: code))
+            case .inProgress(let fd):
+                return ProbeDialer.awaitConnection(fd, display: display, deadline: deadline, on: probeLoop)
+                    .flatMapErrorThrowing { error in throw Self.dialFailure(error) }
+                    .flatMap { fd in PlainHTTPExchange.run(fd: fd, request: request, deadline: deadline, on: probeLoop) }
+            }
         }
         var head = HTTPRequestHead(version: .http1_1, method: .GET, uri: location.requestTarget)
         head.headers.add(name: "Host", value: hostHeader)

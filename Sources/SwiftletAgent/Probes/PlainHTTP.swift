@@ -304,7 +304,7 @@ package final class PlainHTTPExchange {
             if unsent.isEmpty { loop.watch(fd, events: SHIM_EPOLLIN) { [self] in handle($0) } }
         }
         guard ready & (SHIM_EPOLLIN | SHIM_EPOLLHUP | SHIM_EPOLLERR) != 0 else { return }
-        withUnsafeTemporaryAllocation(byteCount: 16 * 1024, alignment: 1) { scratch in
+        loop.withScratch { scratch in
             while !finished {
                 let count = recv(fd, scratch.baseAddress, scratch.count, 0)
                 if count > 0 {

@@ -94,15 +94,20 @@ package struct ProbeDialer: Sendable {
     /// called on `loop`.
     package static func connect(to address: SocketAddress, display: String, deadline: NIODeadline,
                                 on loop: ProbeEventLoop) -> EventLoopFuture<Int32> {
-        let fd: Int32
         switch connectAtOnce(address) {
         case .connected(let connected):
             return loop.makeSucceededFuture(connected)
         case .failed(let code):
             return loop.makeFailedFuture(DialError(address: display, errno: code))
         case .inProgress(let connecting):
-            fd = connecting
+            return awaitConnection(connecting, display: display, deadline: deadline, on: loop)
         }
+    }
+
+    /// Waits on the prober's loop for a connect(2) in progress on `fd` to finish before
+    /// `deadline`: `fd` once connected, else a ``DialError`` (and `fd` is closed).
+    package static func awaitConnection(_ fd: Int32, display: String, deadline: NIODeadline,
+                                        on loop: ProbeEventLoop) -> EventLoopFuture<Int32> {
         let promise = loop.makePromise(of: Int32.self)
         var timer: Scheduled<Void>?
         let watching = loop.watch(fd, events: SHIM_EPOLLOUT) { _ in

@@ -52,6 +52,7 @@ package final class ProbeEventLoop: NIOSerialEventLoopExecutor, @unchecked Senda
     private var timers: [UInt64: Timer] = [:]
     private var watchers: [Int32: Watcher] = [:]
     private var nextGeneration: UInt32 = 1
+    private let scratch = UnsafeMutableRawBufferPointer.allocate(byteCount: 16 * 1024, alignment: 16)
 
     /// Starts the loop's thread.
     /// - Throws: when epoll or eventfd cannot be had (out of descriptors).
@@ -72,6 +73,7 @@ package final class ProbeEventLoop: NIOSerialEventLoopExecutor, @unchecked Senda
     deinit {
         Glibc.close(epoll)
         Glibc.close(wakeFd)
+        scratch.deallocate()
     }
 
     /// Ends the loop's thread once the tasks already queued have run; timers not yet due are
@@ -155,6 +157,14 @@ package final class ProbeEventLoop: NIOSerialEventLoopExecutor, @unchecked Senda
         preconditionInEventLoop(file: #file, line: #line)
         let box = UnsafeTransfer(body)
         return scheduleTask(deadline: deadline) { box.value() }
+    }
+
+    /// A buffer for reads on the loop, lent to `body` (on the loop only): one allocation for
+    /// the loop's life instead of a 16 KiB one per read, which glibc's malloc serves from its
+    /// large bins, consolidating its fast bins at every such request.
+    package func withScratch<Result>(_ body: (UnsafeMutableRawBufferPointer) throws -> Result) rethrows -> Result {
+        preconditionInEventLoop(file: #file, line: #line)
+        return try body(scratch)
     }
 
     // MARK: Descriptors

@@ -214,14 +214,14 @@ private final class MonitorExecWait {
     }
 
     private func readOutput() {
-        if !Self.read(started.output, into: &output, limit: limit) { loop.unwatch(started.output) }
+        if !Self.read(started.output, into: &output, limit: limit, on: loop) { loop.unwatch(started.output) }
     }
 
     private func readReply() {
-        guard !Self.read(started.reply, into: &reply, limit: 64 * 1024) else { return }
+        guard !Self.read(started.reply, into: &reply, limit: 64 * 1024, on: loop) else { return }
         // The process has ended: take what it wrote; anything it left running may keep the
         // pipe open, so no waiting for its end.
-        _ = Self.read(started.output, into: &output, limit: limit)
+        _ = Self.read(started.output, into: &output, limit: limit, on: loop)
         let result = Result { ProbeExecResult(exitCode: try StartedExec.exitCode(fromReply: reply), output: String(decoding: output, as: UTF8.self)) }
         end()
         settle(result.map { $0 })
@@ -245,8 +245,8 @@ private final class MonitorExecWait {
     }
 
     /// Reads what `fd` holds now, keeping `into` at most `limit` bytes; false at its end (or an error).
-    private static func read(_ fd: Int32, into kept: inout [UInt8], limit: Int) -> Bool {
-        withUnsafeTemporaryAllocation(byteCount: 16 * 1024, alignment: 1) { scratch in
+    private static func read(_ fd: Int32, into kept: inout [UInt8], limit: Int, on loop: ProbeEventLoop) -> Bool {
+        loop.withScratch { scratch in
             while true {
                 let count = Glibc.read(fd, scratch.baseAddress, scratch.count)
                 if count > 0 {

@@ -1,4 +1,5 @@
 import Foundation
+import Glibc
 import NIOCore
 import SwiftletAPI
 
@@ -19,6 +20,24 @@ package struct TCPProbe: Sendable {
             return loop.makeSucceededFuture(.error("\(error)"))
         }
         let host = ProbeSupport.host(action.host, podIP: target.podIP)
+        // From the prober's own loop to an address: most connections settle within connect(2).
+        if let probeLoop = loop as? ProbeEventLoop, let ip = try? SocketAddress(ipAddress: host, port: port) {
+            let display = ProbeSupport.joinHostPort(host, port)
+            switch ProbeDialer.connectAtOnce(ip) {
+            case .connected(let fd):
+                close(fd)
+                return loop.makeSucceededFuture(.success())
+            case .failed(let code):
+                return loop.makeSucceededFuture(.failure(ProbeDialer.DialError(address: display, errno: code).description))
+            case .inProgress(let fd):
+                return ProbeDialer.awaitConnection(fd, display: display, deadline: .now() + .seconds(Int64(timeoutSeconds)), on: probeLoop)
+                    .map { connected -> ProbeOutcome in
+                        close(connected)
+                        return .success()
+                    }
+                    .recover { .failure("\($0)") }
+            }
+        }
         return dialer.check(host: host, port: port, deadline: .now() + .seconds(Int64(timeoutSeconds)), on: loop).map {
             ProbeOutcome.success()
         }.recover { error in
