@@ -318,6 +318,7 @@ int shim_write_no_sigpipe(int fd, const void *buffer, size_t length) {
 
 int shim_malloc_trim(size_t pad) { return malloc_trim(pad); }
 int shim_malloc_arena_max(int n) { return mallopt(M_ARENA_MAX, n); }
+int shim_malloc_no_fastbins(void) { return mallopt(M_MXFAST, 0); }
 
 #ifndef MADV_PAGEOUT
 #define MADV_PAGEOUT 21

@@ -38,6 +38,9 @@ public struct Agent: Sendable {
         // A long-lived daemon with many short-lived threads (NIO, probes, exec): two malloc
         // arenas instead of up to eight per core keep freed memory from being stranded.
         _ = shim_malloc_arena_max(2)
+        // The prober's loop makes a few 1–8 KiB blocks per run (exec plans, say); with fast
+        // bins each of those requests first consolidated them all.
+        _ = shim_malloc_no_fastbins()
         for dir in [loaded.agent.rootDir, loaded.agent.runDir] {
             do {
                 try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true,

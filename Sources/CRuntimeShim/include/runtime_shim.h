@@ -154,6 +154,10 @@ int shim_malloc_trim(size_t pad);
 /// mallopt(M_ARENA_MAX, n): at most `n` malloc arenas, however many threads allocate.
 int shim_malloc_arena_max(int n);
 
+/// mallopt(M_MXFAST, 0): no fast bins. Small blocks still come from the per-thread caches; a
+/// request past them (1 KiB and more) no longer consolidates every fast bin first.
+int shim_malloc_no_fastbins(void);
+
 /// Gives back the resident pages of this process's private file mappings (its code and
 /// read-only data, and those of its libraries): MADV_RANDOM, so that a later fault reads only
 /// the page it needs instead of a read-ahead window, then MADV_PAGEOUT (Linux 5.4+), which
