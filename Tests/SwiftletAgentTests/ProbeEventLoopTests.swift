@@ -36,6 +36,24 @@ struct ProbeEventLoopTests {
         #expect(try await loop.submit { loop.inEventLoop }.get())
     }
 
+    @Test("a timer with slack runs early when the loop wakes for something else within it; one without waits for its time")
+    func slack() async throws {
+        let loop = try ProbeEventLoop(name: "probe-loop-test")
+        defer { loop.stop() }
+        let ran = Mutex<[String: NIODeadline]>([:])
+        let start = NIODeadline.now()
+        try await loop.submit {
+            loop.scheduleOnLoop(deadline: start + .milliseconds(400), slack: .milliseconds(350)) { ran.withLock { $0["slack"] = .now() } }
+            loop.scheduleOnLoop(deadline: start + .milliseconds(400)) { ran.withLock { $0["exact"] = .now() } }
+        }.get()
+        try await Task.sleep(for: .milliseconds(150))
+        try await loop.submit {}.get()  // wakes the loop
+        try await probeWaitFor { ran.withLock { $0.count } == 2 }
+        let times = ran.withLock { $0 }
+        #expect(times["slack"]! - start < .milliseconds(350), "ran when the loop woke, before its time")
+        #expect(times["exact"]! - start >= .milliseconds(400))
+    }
+
     @Test("an actor whose executor is the loop runs there, and its futures' callbacks are isolated to it")
     func actorExecutor() async throws {
         let loop = try ProbeEventLoop(name: "probe-loop-test")

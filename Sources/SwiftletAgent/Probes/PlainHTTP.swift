@@ -230,7 +230,7 @@ package final class PlainHTTPExchange {
     private let promise: EventLoopPromise<HTTPProbeResponse>
     private var unsent: [UInt8]
     private var parser = HTTPResponseParser(limit: ProbeSupport.maxOutputBytes)
-    private var timer: Scheduled<Void>?
+    private var timer: ProbeEventLoop.LoopTimer?
     private var finished = false
 
     private init(fd: Int32, request: [UInt8], loop: ProbeEventLoop) {

@@ -109,7 +109,7 @@ package struct ProbeDialer: Sendable {
     package static func awaitConnection(_ fd: Int32, display: String, deadline: NIODeadline,
                                         on loop: ProbeEventLoop) -> EventLoopFuture<Int32> {
         let promise = loop.makePromise(of: Int32.self)
-        var timer: Scheduled<Void>?
+        var timer: ProbeEventLoop.LoopTimer?
         let watching = loop.watch(fd, events: SHIM_EPOLLOUT) { _ in
             timer?.cancel()
             loop.unwatch(fd)

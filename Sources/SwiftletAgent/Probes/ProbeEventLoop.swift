@@ -34,6 +34,8 @@ package final class ProbeEventLoop: NIOSerialEventLoopExecutor, @unchecked Senda
     private struct Timer {
         let run: () -> Void
         let abandon: () -> Void
+        /// How much earlier than its due time the timer may run when the loop is awake anyway.
+        var slack: UInt64 = 0
     }
 
     private struct Watcher {
@@ -151,12 +153,29 @@ package final class ProbeEventLoop: NIOSerialEventLoopExecutor, @unchecked Senda
     }
 
     /// Runs `body` on the loop at `deadline` unless cancelled first; for code on the loop, whose
-    /// state the closure may hold without being sendable.
+    /// state the closure may hold without being sendable. Lighter than a scheduled task: no
+    /// promise, no future.
+    /// - Parameter slack: how much before `deadline` it may run instead, when the loop is awake
+    ///   then for something else: a wake-up saved.
     @discardableResult
-    package func scheduleOnLoop(deadline: NIODeadline, _ body: @escaping () -> Void) -> Scheduled<Void> {
+    package func scheduleOnLoop(deadline: NIODeadline, slack: TimeAmount = .zero, _ body: @escaping () -> Void) -> LoopTimer {
         preconditionInEventLoop(file: #file, line: #line)
-        let box = UnsafeTransfer(body)
-        return scheduleTask(deadline: deadline) { box.value() }
+        let id = nextTimerID.wrappingAdd(1, ordering: .relaxed).oldValue
+        addTimer(id, due: UInt64(max(0, deadline.uptimeNanoseconds)),
+                 Timer(run: body, abandon: {}, slack: UInt64(max(0, slack.nanoseconds))))
+        return LoopTimer(loop: self, id: id)
+    }
+
+    /// A timer of ``scheduleOnLoop(deadline:_:)``; only the loop may cancel it.
+    package struct LoopTimer: @unchecked Sendable {
+        fileprivate let loop: ProbeEventLoop
+        fileprivate let id: UInt64
+
+        /// Drops the timer if it has not run yet. On the loop only.
+        package func cancel() {
+            loop.preconditionInEventLoop(file: #file, line: #line)
+            loop.timers[id] = nil
+        }
     }
 
     /// A buffer for reads on the loop, lent to `body` (on the loop only): one allocation for
@@ -249,9 +268,15 @@ package final class ProbeEventLoop: NIOSerialEventLoopExecutor, @unchecked Senda
 
     private func runDueTimers() {
         let now = UInt64(NIODeadline.now().uptimeNanoseconds)
-        while let first = timerQueue.first, first.due <= now {
+        while let first = timerQueue.first {
+            guard let timer = timers[first.key] else {
+                _ = timerQueue.pop()  // cancelled
+                continue
+            }
+            guard first.due <= now + timer.slack else { break }
             _ = timerQueue.pop()
-            if let timer = timers.removeValue(forKey: first.key) { timer.run() }
+            timers[first.key] = nil
+            timer.run()
         }
     }
 

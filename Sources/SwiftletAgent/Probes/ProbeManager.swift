@@ -314,7 +314,17 @@ public actor ProbeManager: ServiceLifecycle.Service {
         timer?.cancel()
         timerGeneration &+= 1
         let generation = timerGeneration
-        if clock is SystemClock {
+        if clock is SystemClock, let own = loop as? ProbeEventLoop {
+            // The manager runs on its loop: a timer of the loop's own, with no promise.
+            let delay = max(0, due.timeIntervalSince(clock.now()))
+            // Due probes run up to the batch window early anyway: the timer may too, when the
+            // loop is awake for a probe's I/O.
+            let scheduled = own.scheduleOnLoop(deadline: .now() + .nanoseconds(Int64(delay * 1e9)),
+                                               slack: .nanoseconds(Int64(Self.batchWindow * 1e9))) { [self] in
+                self.assumeIsolated { $0.fire(generation) }
+            }
+            timer = (due, generation, { scheduled.cancel() })
+        } else if clock is SystemClock {
             let delay = max(0, due.timeIntervalSince(clock.now()))
             let scheduled = loop.scheduleTask(in: .nanoseconds(Int64(delay * 1e9))) { [self] in
                 // Scheduled tasks of the manager's loop run on the manager's executor.

@@ -168,8 +168,8 @@ private final class MonitorExecWait {
     private let promise: EventLoopPromise<ProbeExecResult?>
     private var output: [UInt8] = []
     private var reply: [UInt8] = []
-    private var timer: Scheduled<Void>?
-    private var outputTimer: Scheduled<Void>?
+    private var timer: ProbeEventLoop.LoopTimer?
+    private var outputTimer: ProbeEventLoop.LoopTimer?
     private var settled = false
     private var finished = false
 
