@@ -66,30 +66,22 @@ def free_port():
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
 
+def container_statuses(root):
+    """Each pod's containerStatuses, from the status files the agent writes."""
+    for uid in os.listdir(f"{root}/pods") if os.path.isdir(f"{root}/pods") else []:
+        try:
+            with open(f"{root}/pods/{uid}/status.json") as f:
+                pod = json.load(f)
+        except (OSError, ValueError):
+            continue
+        yield pod.get("status", {}).get("containerStatuses") or []
+
 def restart_count(root):
     """Container restarts across the pods: a probe that fails wrongly would show here."""
-    total = 0
-    for uid in os.listdir(f"{root}/pods") if os.path.isdir(f"{root}/pods") else []:
-        try:
-            with open(f"{root}/pods/{uid}/status.json") as f:
-                pod = json.load(f)
-        except (OSError, ValueError):
-            continue
-        total += sum(s.get("restartCount", 0) for s in pod.get("status", {}).get("containerStatuses") or [])
-    return total
+    return sum(s.get("restartCount", 0) for statuses in container_statuses(root) for s in statuses)
 
 def ready_count(root):
-    count = 0
-    for uid in os.listdir(f"{root}/pods") if os.path.isdir(f"{root}/pods") else []:
-        try:
-            with open(f"{root}/pods/{uid}/status.json") as f:
-                pod = json.load(f)
-        except (OSError, ValueError):
-            continue
-        statuses = pod.get("status", {}).get("containerStatuses") or []
-        if statuses and all(s.get("ready") for s in statuses):
-            count += 1
-    return count
+    return sum(1 for statuses in container_statuses(root) if statuses and all(s.get("ready") for s in statuses))
 
 def scrape(port, token):
     out = subprocess.run(["curl", "-sk", "--max-time", "10", "-H", f"Authorization: Bearer {token}",
