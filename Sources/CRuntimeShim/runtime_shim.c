@@ -273,10 +273,10 @@ int shim_unix_listen(const char *path, int backlog) {
 
 int shim_accept_cloexec(int listener) { return accept4(listener, NULL, NULL, SOCK_CLOEXEC); }
 
-int shim_unix_connect(const char *path) {
+static int unix_connect(const char *path, int type_flags) {
     struct sockaddr_un address;
     if (unix_address(path, &address) != 0) return -1;
-    int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    int fd = socket(AF_UNIX, SOCK_STREAM | type_flags, 0);
     if (fd < 0) return -1;
     int rc;
     do { rc = connect(fd, (struct sockaddr *)&address, sizeof address); } while (rc != 0 && errno == EINTR);
@@ -288,6 +288,10 @@ int shim_unix_connect(const char *path) {
     }
     return fd;
 }
+
+int shim_unix_connect(const char *path) { return unix_connect(path, SOCK_CLOEXEC); }
+
+int shim_unix_connect_nonblocking(const char *path) { return unix_connect(path, SOCK_CLOEXEC | SOCK_NONBLOCK); }
 
 int shim_write_no_sigpipe(int fd, const void *buffer, size_t length) {
     sigset_t pipe_only, old;

@@ -177,6 +177,8 @@ struct ProbeExecContainerTests {
         #expect(String(decoding: captured.output, as: UTF8.self) == "123\n456", "stdout and stderr in one stream, cut at the limit")
         // Without the monitor's socket (a monitor of an older version) the caller spawns its own.
         try FileManager.default.removeItem(atPath: socket)
+        let unstarted = try box.runtime.startExec(template, args: ["/bin/busybox", "true"])
+        #expect(unstarted == nil, "with no exec socket the caller takes the spawning way")
         let spawned = try box.runtime.execCapturing(template, args: ["/bin/busybox", "sh", "-c", "echo spawned; exit 2"], limit: 100)
         #expect(spawned.exitCode == 2 && String(decoding: spawned.output, as: UTF8.self) == "spawned\n")
         let state = try FileManager.default.contentsOfDirectory(atPath: box.dir + "/run/" + box.id)

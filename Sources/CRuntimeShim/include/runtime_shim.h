@@ -126,6 +126,8 @@ int shim_accept_cloexec(int listener);
 
 /// A unix stream socket connected to `path`, close-on-exec (blocking); -1 with errno.
 int shim_unix_connect(const char *path);
+/// The same, non-blocking: fails with EAGAIN instead of waiting when the listener's backlog is full.
+int shim_unix_connect_nonblocking(const char *path);
 
 /// write(2) of all of `buffer` to a pipe whose reader may be gone, without SIGPIPE: the signal
 /// is blocked in the calling thread for the write and a pending one is taken before it is

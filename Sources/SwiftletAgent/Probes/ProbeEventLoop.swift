@@ -109,7 +109,8 @@ package final class ProbeEventLoop: NIOSerialEventLoopExecutor, @unchecked Senda
     package func scheduleTask<T>(deadline: NIODeadline, _ task: @escaping @Sendable () throws -> T) -> Scheduled<T> {
         let promise = makePromise(of: T.self)
         let id = nextTimerID.wrappingAdd(1, ordering: .relaxed).oldValue
-        let timer = Timer(run: { promise.completeWith(Result { try task() }) },
+        // Timers run on the loop: the result needs not be sendable.
+        let timer = Timer(run: { promise.assumeIsolated().completeWith(Result { try task() }) },
                           abandon: { promise.fail(EventLoopError.shutdown) })
         let due = UInt64(max(0, deadline.uptimeNanoseconds))
         if inEventLoop {

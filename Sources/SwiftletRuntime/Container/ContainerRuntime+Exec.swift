@@ -161,16 +161,17 @@ extension ContainerRuntime {
 
     /// Starts a process in the container of `template` as ``execCapturing(_:args:environment:limit:)``
     /// does, through the container monitor's exec socket, without waiting for it: for a caller
-    /// that waits on its own event loop. Nil when the monitor serves no exec socket (an older
-    /// monitor): use ``execCapturing(_:args:environment:limit:)`` then.
+    /// that waits on its own event loop, which nothing here blocks. Nil when the monitor serves
+    /// no exec socket (an older monitor) or takes no connection now (a full backlog): use
+    /// ``execCapturing(_:args:environment:limit:)`` then.
     /// - Throws: `RuntimeError.state` once the container's init is gone; `RuntimeError.monitor`
     ///   when the monitor would not take the exec.
     public func startExec(_ template: ExecTemplate, args: [String]? = nil, environment: [String] = []) throws -> StartedExec? {
         let plan = try attachedPlan(template, args: args, environment: environment, stdio: .inherit)
-        guard let connection = connectExecServer(template.containerID) else { return nil }
+        guard let connection = connectExecServer(template.containerID, nonBlocking: true) else { return nil }
         do {
+            // A fresh connection's send buffer takes the request and plan whole.
             let output = try sendExec(on: connection, plan: plan.encode())
-            _ = fcntl(connection, F_SETFL, fcntl(connection, F_GETFL) | O_NONBLOCK)
             return StartedExec(reply: connection, output: output)
         } catch {
             close(connection)

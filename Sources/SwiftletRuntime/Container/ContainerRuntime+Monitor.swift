@@ -56,14 +56,16 @@ extension ContainerRuntime {
     }
 
     /// A connection to the exec socket of container `id`'s monitor, nil when it has none (a
-    /// monitor of an older version, or one that could not bind it).
-    func connectExecServer(_ id: String) -> Int32? {
+    /// monitor of an older version, or one that could not bind it) or, `nonBlocking`, when the
+    /// monitor is not taking connections now (its backlog is full).
+    func connectExecServer(_ id: String, nonBlocking: Bool = false) -> Int32? {
+        let connect = nonBlocking ? shim_unix_connect_nonblocking : shim_unix_connect
         let path = stateDir(id) + "/" + Monitor.execSocketName
-        var fd = shim_unix_connect(path)
+        var fd = connect(path)
         if fd < 0 && errno == ENAMETOOLONG {
             let dir = open(stateDir(id), O_RDONLY | O_DIRECTORY | O_CLOEXEC)
             guard dir >= 0 else { return nil }
-            fd = shim_unix_connect("/proc/self/fd/\(dir)/\(Monitor.execSocketName)")
+            fd = connect("/proc/self/fd/\(dir)/\(Monitor.execSocketName)")
             close(dir)
         }
         return fd >= 0 ? fd : nil
