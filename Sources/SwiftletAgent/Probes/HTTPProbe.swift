@@ -126,15 +126,15 @@ package struct HTTPProbe: Sendable {
     private func follow(_ location: Location, from start: Location, headers: [(name: String, value: String)], host: String?,
                         requests: Int, deadline: NIODeadline, on loop: any EventLoop) -> EventLoopFuture<ProbeOutcome> {
         exchange(location, headers: headers, host: host, deadline: deadline, on: loop)
-            .map { Result<Exchange.Response, any Error>.success($0) }
+            .map { Result<HTTPProbeResponse, any Error>.success($0) }
             .recover { .failure($0) }
             .flatMap { result -> EventLoopFuture<ProbeOutcome> in
-                let response: Exchange.Response
+                let response: HTTPProbeResponse
                 switch result {
                 case .success(let value):
                     response = value
-                case .failure(Exchange.Failure.readingBody):
-                    return loop.makeSucceededFuture(.error(Exchange.Failure.readingBody.description))
+                case .failure(HTTPProbeFailure.readingBody):
+                    return loop.makeSucceededFuture(.error(HTTPProbeFailure.readingBody.description))
                 case .failure(let error):
                     return loop.makeSucceededFuture(.failure("Get \(ProbeSupport.goQuote(location.description)): \(error)"))
                 }
@@ -195,7 +195,7 @@ package struct HTTPProbe: Sendable {
     }
 
     private func exchange(_ location: Location, headers: [(name: String, value: String)], host: String?,
-                          deadline: NIODeadline, on loop: any EventLoop) -> EventLoopFuture<Exchange.Response> {
+                          deadline: NIODeadline, on loop: any EventLoop) -> EventLoopFuture<HTTPProbeResponse> {
         let sslContext: NIOSSLContext?
         switch location.scheme {
         case "http":
@@ -223,7 +223,7 @@ package struct HTTPProbe: Sendable {
             case .connected(let fd):
                 return PlainHTTPExchange.run(fd: fd, request: request, deadline: deadline, on: probeLoop)
             case .failed(let code):
-                return loop.makeFailedFuture(ProbeDialer.DialError(address: display, errno: code))
+                return loop.makeFailedFuture(Self.dialFailure(ProbeDialer.DialError(address: display, errno: code)))
             case .inProgress(let fd):
                 return ProbeDialer.awaitConnection(fd, display: display, deadline: deadline, on: probeLoop)
                     .flatMapErrorThrowing { error in throw Self.dialFailure(error) }
@@ -234,7 +234,7 @@ package struct HTTPProbe: Sendable {
         head.headers.add(name: "Host", value: hostHeader)
         for header in headers { head.headers.add(name: header.name, value: header.value) }
         head.headers.add(name: "Connection", value: "close")
-        let promise = loop.makePromise(of: Exchange.Response.self)
+        let promise = loop.makePromise(of: HTTPProbeResponse.self)
         let serverName = (try? SocketAddress(ipAddress: location.host, port: 0)) == nil ? location.host : nil
         let request = head
         return dialer.connect(host: location.host, port: location.port, deadline: deadline, on: loop) { channel in
@@ -297,18 +297,15 @@ private final class Exchange: ChannelInboundHandler {
     typealias InboundIn = HTTPClientResponsePart
     typealias OutboundOut = HTTPClientRequestPart
 
-    typealias Response = HTTPProbeResponse
-    typealias Failure = HTTPProbeFailure
-
     private let request: HTTPRequestHead
-    private let promise: EventLoopPromise<Response>
+    private let promise: EventLoopPromise<HTTPProbeResponse>
     private let deadline: NIODeadline
     private var head: HTTPResponseHead?
     private var body: [UInt8] = []
     private var done = false
     private var timer: Scheduled<Void>?
 
-    init(request: HTTPRequestHead, promise: EventLoopPromise<Response>, deadline: NIODeadline) {
+    init(request: HTTPRequestHead, promise: EventLoopPromise<HTTPProbeResponse>, deadline: NIODeadline) {
         self.request = request
         self.promise = promise
         self.deadline = deadline
@@ -326,7 +323,7 @@ private final class Exchange: ChannelInboundHandler {
         timer?.cancel()
         if !done {
             done = true
-            promise.fail(Failure.eof)
+            promise.fail(HTTPProbeFailure.eof)
         }
     }
 
@@ -369,11 +366,11 @@ private final class Exchange: ChannelInboundHandler {
         guard !done, let head else { return }
         done = true
         timer?.cancel()
-        promise.succeed(Response(status: Int(head.status.code), location: head.headers.first(name: "Location"), body: body))
+        promise.succeed(HTTPProbeResponse(status: Int(head.status.code), location: head.headers.first(name: "Location"), body: body))
         context.close(promise: nil)
     }
 
-    private func fail(_ failure: Failure, context: ChannelHandlerContext) {
+    private func fail(_ failure: HTTPProbeFailure, context: ChannelHandlerContext) {
         guard !done else { return }
         done = true
         timer?.cancel()

@@ -67,41 +67,12 @@ package struct ProbeDialer: Sendable {
         return connected.flatMapErrorThrowing { error in throw Self.describe(error, host: host, address: address) }
     }
 
-    /// Only checks that `host:port` takes a connection, and closes it (tcpSocket probes): no
-    /// channel when the connection is made at once, or when the prober's own loop waits for it.
+    /// Only checks that `host:port` takes a connection through a channel of NIO's, and closes it:
+    /// the way of a tcpSocket probe to a host name, or to a peer slower than ``connectAtOnce(_:)``
+    /// from one of NIO's loops.
     package func check(host: String, port: Int, deadline: NIODeadline, on loop: any EventLoop) -> EventLoopFuture<Void> {
-        if let ip = try? SocketAddress(ipAddress: host, port: port), deadline > .now() {
-            if let probeLoop = loop as? ProbeEventLoop {
-                return Self.connect(to: ip, display: ProbeSupport.joinHostPort(host, port), deadline: deadline, on: probeLoop)
-                    .map { close($0) }
-            }
-            switch Self.connectAtOnce(ip) {
-            case .connected(let fd):
-                close(fd)
-                return loop.makeSucceededVoidFuture()
-            case .failed(let code):
-                return loop.makeFailedFuture(DialError(address: ProbeSupport.joinHostPort(host, port), errno: code))
-            case .inProgress(let fd):
-                close(fd)
-            }
-        }
-        return connect(host: host, port: port, deadline: deadline, on: loop) { $0.eventLoop.makeSucceededVoidFuture() }
+        connect(host: host, port: port, deadline: deadline, on: loop) { $0.eventLoop.makeSucceededVoidFuture() }
             .map { $0.close(promise: nil) }
-    }
-
-    /// Connects to `address` on the prober's own loop before `deadline`, with no channel: the
-    /// connected descriptor (non-blocking, the caller's to close) or a ``DialError``. Must be
-    /// called on `loop`.
-    package static func connect(to address: SocketAddress, display: String, deadline: NIODeadline,
-                                on loop: ProbeEventLoop) -> EventLoopFuture<Int32> {
-        switch connectAtOnce(address) {
-        case .connected(let connected):
-            return loop.makeSucceededFuture(connected)
-        case .failed(let code):
-            return loop.makeFailedFuture(DialError(address: display, errno: code))
-        case .inProgress(let connecting):
-            return awaitConnection(connecting, display: display, deadline: deadline, on: loop)
-        }
     }
 
     /// Waits on the prober's loop for a connect(2) in progress on `fd` to finish before

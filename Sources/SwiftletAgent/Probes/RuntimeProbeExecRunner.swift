@@ -10,8 +10,11 @@ import SwiftletRuntime
 /// container's namespaces and cgroup with the container's own process settings (user,
 /// capabilities, env, seccomp), and its stdout and stderr come back through a pipe.
 ///
-/// The runtime's exec blocks, so commands run on a small pool of threads of their own rather
-/// than on Swift's cooperative threads. A run past its timeout kills the command and everything
+/// From the prober's own loop (``ProbeEventLoop``), a run is a request to the container's
+/// monitor whose reply the loop waits for (``MonitorExecWait``). Otherwise, and for a
+/// container's first run (which makes its ``ExecTemplate``), the runtime's blocking exec runs on
+/// a small pool of threads of its own rather than on Swift's cooperative threads. A run past its
+/// timeout kills the command and everything
 /// it started: each run's processes carry a `SWIFTLET_PROBE_EXEC=<token>` variable, and every
 /// process of the container's cgroup holding that token is sent SIGKILL.
 public final class RuntimeProbeExecRunner: ProbeExecLoopRunner {
@@ -158,8 +161,8 @@ public final class RuntimeProbeExecRunner: ProbeExecLoopRunner {
 /// Waits on the prober's loop for an exec a container's monitor runs (``StartedExec``): keeps the
 /// first `limit` bytes of its output (and, after ``outputGrace``, reads the rest away as it
 /// comes, so the command never stays blocked on a full pipe) until the exit record has come and
-/// the monitor closed the reply. At the timeout
-/// the future gets nil and `kill` runs every 20 ms until the exec has ended (30 s at most).
+/// the monitor closed the reply. At the timeout the future gets nil and `kill` runs every 20 ms
+/// until the exec has ended (30 s at most).
 private final class MonitorExecWait {
     private let started: StartedExec
     private let loop: ProbeEventLoop

@@ -20,8 +20,8 @@ package struct TCPProbe: Sendable {
             return loop.makeSucceededFuture(.error("\(error)"))
         }
         let host = ProbeSupport.host(action.host, podIP: target.podIP)
-        // From the prober's own loop to an address: most connections settle within connect(2).
-        if let probeLoop = loop as? ProbeEventLoop, let ip = try? SocketAddress(ipAddress: host, port: port) {
+        // To an address, most connections settle within connect(2): no channel, no future.
+        if let ip = try? SocketAddress(ipAddress: host, port: port) {
             let display = ProbeSupport.joinHostPort(host, port)
             switch ProbeDialer.connectAtOnce(ip) {
             case .connected(let fd):
@@ -30,12 +30,15 @@ package struct TCPProbe: Sendable {
             case .failed(let code):
                 return loop.makeSucceededFuture(.failure(ProbeDialer.DialError(address: display, errno: code).description))
             case .inProgress(let fd):
-                return ProbeDialer.awaitConnection(fd, display: display, deadline: .now() + .seconds(Int64(timeoutSeconds)), on: probeLoop)
-                    .map { connected -> ProbeOutcome in
-                        close(connected)
-                        return .success()
-                    }
-                    .recover { .failure("\($0)") }
+                if let probeLoop = loop as? ProbeEventLoop {
+                    return ProbeDialer.awaitConnection(fd, display: display, deadline: .now() + .seconds(Int64(timeoutSeconds)), on: probeLoop)
+                        .map { connected -> ProbeOutcome in
+                            close(connected)
+                            return .success()
+                        }
+                        .recover { .failure("\($0)") }
+                }
+                close(fd)  // NIO's channel takes it from here
             }
         }
         return dialer.check(host: host, port: port, deadline: .now() + .seconds(Int64(timeoutSeconds)), on: loop).map {

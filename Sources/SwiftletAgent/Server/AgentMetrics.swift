@@ -16,8 +16,8 @@ public final class AgentMetrics: Sendable {
     private let podStartDuration: Metrics.Timer
     private let runningPods: Metrics.Gauge
     private let probeDelay: Metrics.Timer
-    /// `prober_probe_total` label sets recorded per pod (namespace/name/uid), so they can be dropped when the pod goes.
-    private let probeSeries: Mutex<[String: Set<ProbeSeries>]>
+    /// The `prober_probe_total` counters made so far, by pod and label set: a run finds its
+    /// counter here rather than in the registry, and a removed pod's series can be dropped.
     private let probeCounters: Mutex<[ProbeCounterKey: Metrics.Counter]>
 
     private struct ProbeCounterKey: Hashable {
@@ -69,7 +69,6 @@ public final class AgentMetrics: Sendable {
         podStartDuration = Metrics.Timer(label: Self.podStartDurationName, factory: factory)
         probeDelay = Metrics.Timer(label: Self.probeDelayName, factory: factory)
         runningPods = Metrics.Gauge(label: Self.runningPodsName, factory: factory)
-        probeSeries = Mutex([:])
         probeCounters = Mutex([:])
     }
 
@@ -101,10 +100,8 @@ public final class AgentMetrics: Sendable {
     public func recordProbe(probeType: String, result: String, container: String, pod: String, namespace: String, podUID: String) {
         let series = ProbeSeries(probeType: probeType, result: result, container: container)
         let key = ProbeCounterKey(namespace: namespace, pod: pod, podUID: podUID, series: series)
-        // A probe's counter is looked up in the registry once, not at every run.
         let counter = probeCounters.withLock { counters -> Metrics.Counter in
             if let known = counters[key] { return known }
-            probeSeries.withLock { _ = $0[Self.podKey(namespace, pod, podUID), default: []].insert(series) }
             let made = probeCounter(series, pod: pod, namespace: namespace, podUID: podUID)
             counters[key] = made
             return made
@@ -119,11 +116,11 @@ public final class AgentMetrics: Sendable {
 
     /// Drops a removed pod's `prober_probe_total` series, as kubelet does when its probe workers stop.
     public func forgetPod(namespace: String, name: String, uid: String) {
-        let series = probeSeries.withLock { $0.removeValue(forKey: Self.podKey(namespace, name, uid)) } ?? []
-        probeCounters.withLock { counters in
-            for s in series { counters[ProbeCounterKey(namespace: namespace, pod: name, podUID: uid, series: s)] = nil }
+        let removed = probeCounters.withLock { counters -> [Metrics.Counter] in
+            let keys = counters.keys.filter { $0.namespace == namespace && $0.pod == name && $0.podUID == uid }
+            return keys.compactMap { counters.removeValue(forKey: $0) }
         }
-        for s in series { probeCounter(s, pod: name, namespace: namespace, podUID: uid).destroy() }
+        for counter in removed { counter.destroy() }
     }
 
     /// Records one runtime operation (`kubelet_runtime_operations_total`, `kubelet_runtime_operations_duration_seconds`
@@ -171,8 +168,6 @@ public final class AgentMetrics: Sendable {
                              ("pod", pod), ("namespace", namespace), ("pod_uid", podUID)],
                 factory: factory)
     }
-
-    private static func podKey(_ namespace: String, _ name: String, _ uid: String) -> String { "\(namespace)/\(name)/\(uid)" }
 
     private static func nanoseconds(_ d: Duration) -> Int64 {
         let (seconds, attoseconds) = d.components
